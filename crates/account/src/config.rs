@@ -1,0 +1,69 @@
+//! Flags and environment variables of the account service.
+
+use std::net::SocketAddr;
+
+use chat_common::CommonFlags;
+
+/// The account service: users, credentials, friends, groups and notifications.
+#[derive(Debug, clap::Parser)]
+#[command(name = "chat-account", version, about, long_about = None)]
+pub struct Config {
+    /// Address of the gRPC server (Account service + health).
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_GRPC_ADDR",
+        default_value = "127.0.0.1:50052"
+    )]
+    pub grpc_addr: SocketAddr,
+
+    /// Address of the admin HTTP server (/metrics, /healthz).
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_METRICS_ADDR",
+        default_value = "127.0.0.1:9102"
+    )]
+    pub metrics_addr: SocketAddr,
+
+    /// The account schema (users, friends, groups, notifications). The database must exist.
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_DATABASE_URL",
+        default_value = "mysql://root@127.0.0.1:3306/chat_account"
+    )]
+    pub database_url: String,
+
+    /// Largest number of MySQL connections.
+    #[arg(long, env = "CHAT_ACCOUNT_DATABASE_POOL", default_value_t = 16)]
+    pub database_pool: u32,
+
+    /// Redis for tokens, rate limits and caches.
+    #[arg(long, env = "CHAT_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// RocketMQ name server (host:port), for notification pushes.
+    #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
+    pub rocketmq_namesrv: String,
+
+    /// The router (for the slot table that routes notification pushes).
+    #[arg(
+        long,
+        env = "CHAT_ROUTER_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub router_url: String,
+
+    #[command(flatten)]
+    pub common: CommonFlags,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Config;
+
+    #[test]
+    fn flags_are_well_formed() {
+        Config::command().debug_assert();
+    }
+}

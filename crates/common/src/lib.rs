@@ -1,0 +1,22 @@
+//! What every service of the chat cluster shares, and nothing service-specific:
+//! command-line flags common to all services, telemetry (logs, traces, metrics), dependency
+//! health reporting, graceful shutdown and the start-up error that ends a process in one line.
+
+pub mod admin;
+pub mod flags;
+pub mod grpc;
+pub mod health;
+pub mod host;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "redis")]
+pub mod redis;
+pub mod shutdown;
+pub mod startup;
+pub mod telemetry;
+
+pub use flags::CommonFlags;
+pub use health::{DependencyCheck, HealthMonitor};
+pub use host::Host;
+pub use shutdown::Shutdown;
+pub use startup::{StartupError, run_service};

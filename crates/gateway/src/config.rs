@@ -1,0 +1,73 @@
+//! Flags and environment variables of the gateway.
+
+use std::net::SocketAddr;
+
+use chat_common::CommonFlags;
+
+/// A gateway: holds WebSocket sessions, serves the public REST API, consumes its own pushes.
+#[derive(Debug, clap::Parser)]
+#[command(name = "chat-gateway", version, about, long_about = None)]
+pub struct Config {
+    /// Address of the public HTTP server (REST API under /api/v1 and WebSocket under /ws).
+    #[arg(long, env = "CHAT_GATEWAY_HTTP_ADDR", default_value = "127.0.0.1:8100")]
+    pub http_addr: SocketAddr,
+
+    /// Address of the gRPC server (health).
+    #[arg(
+        long,
+        env = "CHAT_GATEWAY_GRPC_ADDR",
+        default_value = "127.0.0.1:50060"
+    )]
+    pub grpc_addr: SocketAddr,
+
+    /// Address of the admin HTTP server (/metrics, /healthz).
+    #[arg(
+        long,
+        env = "CHAT_GATEWAY_METRICS_ADDR",
+        default_value = "127.0.0.1:9110"
+    )]
+    pub metrics_addr: SocketAddr,
+
+    /// The account service (authentication, social REST calls).
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    pub account_url: String,
+
+    /// The message service (sends, sync).
+    #[arg(
+        long,
+        env = "CHAT_MESSAGE_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
+    pub message_url: String,
+
+    /// The router (registration, lease, slot table).
+    #[arg(
+        long,
+        env = "CHAT_ROUTER_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub router_url: String,
+
+    /// RocketMQ name server (host:port), for consuming this gateway's pushes.
+    #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
+    pub rocketmq_namesrv: String,
+
+    #[command(flatten)]
+    pub common: CommonFlags,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Config;
+
+    #[test]
+    fn flags_are_well_formed() {
+        Config::command().debug_assert();
+    }
+}

@@ -1,0 +1,77 @@
+//! Flags and environment variables of the message service.
+
+use std::net::SocketAddr;
+
+use chat_common::CommonFlags;
+
+/// The message service: messages, sequence numbers, fan-out, sync and read cursors.
+#[derive(Debug, clap::Parser)]
+#[command(name = "chat-message", version, about, long_about = None)]
+pub struct Config {
+    /// Address of the gRPC server (Message service + health).
+    #[arg(
+        long,
+        env = "CHAT_MESSAGE_GRPC_ADDR",
+        default_value = "127.0.0.1:50053"
+    )]
+    pub grpc_addr: SocketAddr,
+
+    /// Address of the admin HTTP server (/metrics, /healthz).
+    #[arg(
+        long,
+        env = "CHAT_MESSAGE_METRICS_ADDR",
+        default_value = "127.0.0.1:9103"
+    )]
+    pub metrics_addr: SocketAddr,
+
+    /// The message schema (conversations, messages, read cursors). The database must exist.
+    #[arg(
+        long,
+        env = "CHAT_MESSAGE_DATABASE_URL",
+        default_value = "mysql://root@127.0.0.1:3306/chat_message"
+    )]
+    pub database_url: String,
+
+    /// Largest number of MySQL connections.
+    #[arg(long, env = "CHAT_MESSAGE_DATABASE_POOL", default_value_t = 32)]
+    pub database_pool: u32,
+
+    /// Redis for caches (never the source of truth for sequence numbers).
+    #[arg(long, env = "CHAT_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// RocketMQ name server (host:port), for message pushes.
+    #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
+    pub rocketmq_namesrv: String,
+
+    /// The account service (friendship, blocks, group membership).
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    pub account_url: String,
+
+    /// The router (for the slot table that routes pushes).
+    #[arg(
+        long,
+        env = "CHAT_ROUTER_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub router_url: String,
+
+    #[command(flatten)]
+    pub common: CommonFlags,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Config;
+
+    #[test]
+    fn flags_are_well_formed() {
+        Config::command().debug_assert();
+    }
+}

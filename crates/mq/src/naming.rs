@@ -1,0 +1,42 @@
+//! Names on the broker: the push topic, gateway tags and consumer groups.
+
+/// The topic every push envelope travels on.
+pub const PUSH_TOPIC: &str = "chat-push";
+
+/// The tag of the gateway with index `index` (`gw-0`, `gw-1`, ...).
+pub fn gateway_tag(index: u32) -> String {
+    format!("gw-{index}")
+}
+
+/// The consumer group of the gateway holding `tag`: one group per tag, so that each group has
+/// exactly one subscription (RocketMQ's subscription-consistency rule).
+pub fn consumer_group(tag: &str) -> String {
+    format!("gateway-{tag}")
+}
+
+/// Whether `tag` is a well-formed gateway tag (also a valid RocketMQ tag: no `|| * ` etc.).
+pub fn is_gateway_tag(tag: &str) -> bool {
+    tag.strip_prefix("gw-")
+        .is_some_and(|index| !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_and_groups_follow_the_gateway_index() {
+        assert_eq!(gateway_tag(0), "gw-0");
+        assert_eq!(gateway_tag(12), "gw-12");
+        assert_eq!(consumer_group("gw-3"), "gateway-gw-3");
+    }
+
+    #[test]
+    fn only_gw_number_is_a_gateway_tag() {
+        assert!(is_gateway_tag("gw-0"));
+        assert!(is_gateway_tag("gw-1024"));
+        assert!(!is_gateway_tag("gw-"));
+        assert!(!is_gateway_tag("gw-1 || gw-2"));
+        assert!(!is_gateway_tag("*"));
+    }
+}

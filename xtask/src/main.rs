@@ -1,0 +1,131 @@
+//! `cargo xtask`: the chat cluster's developer and CI tasks.
+//!
+//! - `up`: brings the whole local stack up (MariaDB, Redis, RocketMQ, OpenResty, the four
+//!   services and N gateways), idempotently, and waits until every part is healthy.
+//! - `status`: what runs, where, and whether it is healthy (`--json` for scripts).
+//! - `down`: stops exactly what `up` started, by pid.
+//! - `test`: the one test command (format, clippy, unit tests, then integration tests on the
+//!   stack).
+
+mod components;
+mod infra;
+mod nginx;
+mod paths;
+mod probe;
+mod process;
+mod rocketmq;
+mod services;
+mod stack;
+mod status;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  up        bring the local stack up and wait until every component is healthy
+              --gateways N    number of gateways (default 3)
+              --release       run release builds of the services
+  status    print every component with pid, address and health
+              --json          the same as JSON
+  down      stop every process that `up` started (by pid)
+  test      format check, clippy (-D warnings), unit tests, then the integration
+            tests against the stack (started first when it is not running)
+              --gateways N    as for up, when the stack must be started
+
+environment:
+  CHAT_CACHE_DIR   where the RocketMQ build and the run directory live
+                   (default ~/.cache/chat-cluster)
+  CHAT_RUN_DIR     logs, pid files and stack.json (default $CHAT_CACHE_DIR/run)
+";
+
+/// An error that ends the task with one line on stderr.
+#[derive(Debug)]
+pub struct TaskError(String);
+
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<std::io::Error> for TaskError {
+    fn from(error: std::io::Error) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// Shorthand for building a [`TaskError`].
+pub fn fail<T>(message: impl Into<String>) -> Result<T, TaskError> {
+    Err(TaskError(message.into()))
+}
+
+pub type TaskResult<T = ()> = Result<T, TaskError>;
+
+/// Options shared by the commands.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub gateways: u16,
+    pub release: bool,
+    pub json: bool,
+}
+
+fn parse(args: &[String]) -> TaskResult<(String, Options)> {
+    let mut options = Options {
+        gateways: 3,
+        release: false,
+        json: false,
+    };
+    let Some(command) = args.first() else {
+        return fail(USAGE);
+    };
+    let mut rest = args[1..].iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--gateways" => {
+                let value = rest.next().map(String::as_str).unwrap_or("");
+                options.gateways = match value.parse() {
+                    Ok(n) if (1..=16).contains(&n) => n,
+                    _ => {
+                        return fail(format!(
+                            "--gateways takes a number from 1 to 16, not `{value}`"
+                        ));
+                    }
+                };
+            }
+            "--release" => options.release = true,
+            "--json" => options.json = true,
+            "-h" | "--help" => return fail(USAGE),
+            other => return fail(format!("unknown option `{other}`\n\n{USAGE}")),
+        }
+    }
+    Ok((command.clone(), options))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "-h" || arg == "--help") || args.is_empty() {
+        print!("{USAGE}");
+        return if args.is_empty() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let outcome = parse(&args).and_then(|(command, options)| match command.as_str() {
+        "up" => stack::up(&options),
+        "status" => status::print(&options),
+        "down" => stack::down(),
+        "test" => test::run(&options),
+        other => fail(format!("unknown command `{other}`\n\n{USAGE}")),
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Processes that `up` starts: spawned detached with their output in a log file, remembered by
+//! a pid file, recognised by their command line (so a reused pid is never mistaken for ours),
+//! and stopped with SIGTERM, then SIGKILL.
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{TaskResult, fail, paths};
+
+/// The pid file of component `name`.
+pub fn pid_file(name: &str) -> PathBuf {
+    paths::run_dir().join("pids").join(format!("{name}.pid"))
+}
+
+/// The log file of component `name`.
+pub fn log_file(name: &str) -> PathBuf {
+    paths::run_dir().join("logs").join(format!("{name}.log"))
+}
+
+/// The recorded pid of `name`, if its pid file exists.
+pub fn recorded_pid(name: &str) -> Option<u32> {
+    fs::read_to_string(pid_file(name)).ok()?.trim().parse().ok()
+}
+
+/// Records `pid` as the process of component `name`.
+pub fn record_pid(name: &str, pid: u32) -> TaskResult {
+    let path = pid_file(name);
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(&path, format!("{pid}\n"))?;
+    Ok(())
+}
+
+/// Forgets component `name`.
+pub fn forget(name: &str) {
+    let _ = fs::remove_file(pid_file(name));
+}
+
+/// Whether `pid` is a live (not zombie) process whose command line mentions `marker`.
+pub fn is_ours(pid: u32, marker: &str) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    if matches!(state, Some("Z") | Some("X") | None) {
+        return false;
+    }
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).contains(marker))
+        .unwrap_or(false)
+}
+
+/// The live pid of component `name`, when its pid file points at our process.
+pub fn running_pid(name: &str, marker: &str) -> Option<u32> {
+    recorded_pid(name).filter(|pid| is_ours(*pid, marker))
+}
+
+/// Starts `command` detached (own process group, no stdin, output appended to `name`'s log)
+/// and records its pid.
+pub fn spawn(name: &str, command: &mut Command) -> TaskResult<u32> {
+    let log_path = log_file(name);
+    if let Some(dir) = log_path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .or_else(|error| {
+            fail(format!(
+                "cannot start {name} ({:?}): {error}",
+                command.get_program()
+            ))
+        })?;
+    record_pid(name, child.id())?;
+    Ok(child.id())
+}
+
+/// Sends SIGTERM, waits up to `grace` for the process to go, then SIGKILLs it.
+pub fn stop(pid: u32, marker: &str, grace: Duration) -> bool {
+    if !is_ours(pid, marker) {
+        return false;
+    }
+    signal(pid, "TERM");
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if !is_ours(pid, marker) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(pid, "KILL");
+    std::thread::sleep(Duration::from_millis(200));
+    true
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The last `lines` lines of a log, for error messages.
+pub fn log_tail(name: &str, lines: usize) -> String {
+    let text = fs::read_to_string(log_file(name)).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Runs a command to completion with inherited output, failing with `what` on a non-zero exit.
+pub fn run(what: &str, command: &mut Command) -> TaskResult {
+    let status = command.status().or_else(|error| {
+        fail(format!(
+            "{what}: cannot run {:?}: {error}",
+            command.get_program()
+        ))
+    })?;
+    if !status.success() {
+        return fail(format!("{what} failed ({status})"));
+    }
+    Ok(())
+}
+
+/// Runs a command and returns its stdout, failing with `what` (and its stderr) otherwise.
+pub fn output(what: &str, command: &mut Command) -> TaskResult<String> {
+    let out = command.output().or_else(|error| {
+        fail(format!(
+            "{what}: cannot run {:?}: {error}",
+            command.get_program()
+        ))
+    })?;
+    if !out.status.success() {
+        return fail(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Modification time of a file, if it exists.
+pub fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    File::open(path).ok()?.metadata().ok()?.modified().ok()
+}
+
+/// Polls `ready` every 200 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

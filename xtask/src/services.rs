@@ -1,0 +1,109 @@
+//! The workspace's own services: built once, started detached, waited on through their gRPC
+//! health checks, and restarted only when their binary changed.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::components::{Component, ports};
+use crate::{TaskResult, fail, paths, process};
+
+/// How long a service may take to report SERVING after it starts.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Builds every binary and test of the workspace in one cargo invocation (the same one `test`
+/// uses, so nothing is built twice).
+pub fn build(release: bool) -> TaskResult {
+    let mut cargo = Command::new(paths::cargo());
+    cargo
+        .current_dir(paths::repo_root())
+        .args(["build", "--workspace"]);
+    if release {
+        cargo.args(["--release", "--bins"]);
+    } else {
+        cargo.arg("--all-targets");
+    }
+    println!(
+        "build      cargo {}",
+        if release { "build --release" } else { "build" }
+    );
+    process::run("cargo build", &mut cargo)
+}
+
+fn binary_name(component: &Component) -> &str {
+    &component.marker
+}
+
+/// The command line that starts `component` (a service or gateway of this workspace).
+fn command(component: &Component, release: bool) -> Command {
+    let mut command = Command::new(paths::binary(binary_name(component), release));
+    command.args(["--log-format", "json"]);
+    if let Some(index) = component
+        .name
+        .strip_prefix("gateway-")
+        .and_then(|i| i.parse().ok())
+    {
+        command
+            .args(["--http-addr", &ports::nth(ports::GATEWAY_HTTP_BASE, index)])
+            .args(["--grpc-addr", &ports::nth(ports::GATEWAY_GRPC_BASE, index)])
+            .args([
+                "--metrics-addr",
+                &ports::nth(ports::GATEWAY_METRICS_BASE, index),
+            ]);
+    }
+    command
+}
+
+/// Starts `component` unless it already runs from an up-to-date binary, then waits for SERVING.
+pub fn ensure(component: &Component, release: bool) -> TaskResult {
+    let name = &component.name;
+    let binary = paths::binary(binary_name(component), release);
+    if let Some(pid) = process::running_pid(name, &component.marker) {
+        let rebuilt = match (
+            process::modified(&binary),
+            process::modified(&process::pid_file(name)),
+        ) {
+            (Some(built), Some(started)) => built > started,
+            _ => false,
+        };
+        if !rebuilt {
+            println!("{name:<10} already running (pid {pid})");
+            return wait_healthy(component, release);
+        }
+        println!("{name:<10} binary changed: restarting (pid {pid})");
+        process::stop(pid, &component.marker, Duration::from_secs(10));
+    }
+    if !binary.exists() {
+        return fail(format!(
+            "{} is missing: the build did not produce it",
+            binary.display()
+        ));
+    }
+    let pid = process::spawn(name, &mut command(component, release))?;
+    println!(
+        "{name:<10} started (pid {pid}), waiting for SERVING on {}",
+        component.address
+    );
+    wait_healthy(component, release)
+}
+
+fn wait_healthy(component: &Component, release: bool) -> TaskResult {
+    let name = &component.name;
+    let mut exited = false;
+    let healthy = process::wait_until(START_TIMEOUT, || {
+        exited = process::running_pid(name, &component.marker).is_none();
+        exited || component.health.check(release)
+    });
+    if healthy && !exited {
+        return Ok(());
+    }
+    let what = if exited {
+        "exited".to_owned()
+    } else {
+        format!("is not healthy after {START_TIMEOUT:?}")
+    };
+    fail(format!(
+        "{name} {what}; its log ({}) ends with:\n{}",
+        process::log_file(name).display(),
+        process::log_tail(name, 20)
+    ))
+}
