@@ -1,1 +1,139 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: where the running stack is (from the `stack.json`
+//! that `cargo xtask up` writes), its binaries, and small probes.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+/// Addresses of one service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceAddrs {
+    pub grpc: String,
+    pub metrics: String,
+    #[serde(default)]
+    pub http: Option<String>,
+}
+
+/// Addresses of one gateway.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewayAddrs {
+    pub name: String,
+    pub http: String,
+    pub grpc: String,
+    pub metrics: String,
+}
+
+/// RocketMQ as the stack runs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RocketMqAddrs {
+    pub namesrv: String,
+    pub broker: String,
+    pub push_topic: String,
+}
+
+/// The running stack, as `cargo xtask up` described it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Stack {
+    pub public_url: String,
+    pub mysql_url: String,
+    pub redis_url: String,
+    pub rocketmq: RocketMqAddrs,
+    pub router: ServiceAddrs,
+    pub account: ServiceAddrs,
+    pub message: ServiceAddrs,
+    pub gateways: Vec<GatewayAddrs>,
+    pub run_dir: PathBuf,
+    pub bin_dir: PathBuf,
+}
+
+impl Stack {
+    /// Reads `stack.json`; panics with the command to run when the stack is not up.
+    pub fn load() -> Self {
+        let path = run_dir().join("stack.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!(
+                "{}: {error}; the end-to-end tests need the stack: run `cargo xtask up`",
+                path.display()
+            )
+        });
+        serde_json::from_str(&text)
+            .unwrap_or_else(|error| panic!("{} is malformed: {error}", path.display()))
+    }
+
+    /// A binary of the workspace, as built for the stack.
+    pub fn binary(&self, name: &str) -> PathBuf {
+        self.bin_dir.join(name)
+    }
+}
+
+fn run_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CHAT_RUN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("CHAT_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into()))
+                .join(".cache/chat-cluster")
+        });
+    cache.join("run")
+}
+
+/// The gRPC health status of the service at `addr` ("" = overall), or the error text.
+pub async fn grpc_health(addr: &str) -> Result<ServingStatus, String> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .map_err(|error| error.to_string())?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|error| error.to_string())?;
+    let reply = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map_err(|status| status.to_string())?;
+    Ok(reply.into_inner().status())
+}
+
+/// A loopback address with a port nobody listens on right now.
+pub fn free_addr() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener
+        .local_addr()
+        .expect("ephemeral port address")
+        .to_string()
+}
+
+/// Polls `check` every 100 ms until it returns true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A plain HTTP/1.0 GET; returns the whole response (status line, headers, body).
+pub fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    response
+}

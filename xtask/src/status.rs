@@ -47,8 +47,8 @@ fn find_pid(marker: &str) -> Option<u32> {
 /// Prints the table.
 pub fn print_table(rows: &[Row]) {
     println!(
-        "{:<11} {:>8}  {:<7} {:<22} {}",
-        "COMPONENT", "PID", "BY UP", "ADDRESS", "HEALTH"
+        "{:<11} {:>8}  {:<7} {:<22} HEALTH",
+        "COMPONENT", "PID", "BY UP", "ADDRESS"
     );
     for row in rows {
         let pid = row

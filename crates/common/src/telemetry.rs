@@ -1,6 +1,8 @@
 //! Logs and traces: structured logs always; OTLP trace export only when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, otherwise no exporter exists and nothing is sent.
 
+use std::io::IsTerminal;
+
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -40,6 +42,7 @@ pub fn init(service: &'static str, flags: &CommonFlags) -> Result<Telemetry, Sta
             .with_writer(std::io::stderr)
             .boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .boxed(),
     };
