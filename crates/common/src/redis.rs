@@ -48,3 +48,22 @@ pub fn health_check(pool: Pool) -> DependencyCheck {
         }
     })
 }
+
+/// A client dedicated to pub/sub (it re-subscribes by itself after reconnecting).
+pub async fn subscriber(
+    url: &str,
+    timeout: Duration,
+) -> Result<fred::clients::SubscriberClient, StartupError> {
+    let config = Config::from_url(url)
+        .map_err(|error| StartupError::Config(format!("Redis URL `{url}`: {error}")))?;
+    let client = Builder::from_config(config)
+        .with_connection_config(|connection| connection.connection_timeout = timeout)
+        .set_policy(fred::prelude::ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+        .build_subscriber_client()
+        .map_err(|error| StartupError::Config(format!("Redis URL `{url}`: {error}")))?;
+    match tokio::time::timeout(timeout, client.init()).await {
+        Ok(Ok(_)) => Ok(client),
+        Ok(Err(error)) => Err(StartupError::unreachable("Redis", url, error)),
+        Err(_) => Err(StartupError::unreachable("Redis", url, format!("no answer within {timeout:?}"))),
+    }
+}
