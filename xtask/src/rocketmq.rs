@@ -130,20 +130,20 @@ fn start(name: &str, binary: &str, config: &str, ready: impl Fn() -> bool) -> Ta
 }
 
 /// Name server and broker are up and the push topic exists.
-pub fn ensure_running() -> TaskResult {
+pub fn ensure_running(release: bool) -> TaskResult {
     start("namesrv", "rocketmq-namesrv-rust", "namesrv.toml", || {
         probe::tcp(ports::NAMESRV)
     })?;
     start("broker", "rocketmq-broker-rust", "broker.toml", || {
         probe::tcp(ports::BROKER)
     })?;
-    create_push_topic()
+    create_push_topic(release)
 }
 
 /// Creates (or updates) the push topic through `chat-mq-admin`, which speaks the broker's own
 /// admin protocol. Idempotent.
-fn create_push_topic() -> TaskResult {
-    let admin = paths::binary("chat-mq-admin", false);
+fn create_push_topic(release: bool) -> TaskResult {
+    let admin = paths::binary("chat-mq-admin", release);
     let out = process::output(
         "creating the push topic",
         Command::new(&admin).args([

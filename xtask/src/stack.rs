@@ -20,7 +20,7 @@ pub fn up(options: &Options) -> TaskResult {
     infra::ensure_redis()?;
     rocketmq::ensure_installed()?;
     services::build(options.release)?;
-    rocketmq::ensure_running()?;
+    rocketmq::ensure_running(options.release)?;
     nginx::ensure(options.gateways)?;
     for component in components.iter().filter(|c| is_workspace_service(c)) {
         services::ensure(component, options.release)?;

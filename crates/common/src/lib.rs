@@ -7,6 +7,7 @@ pub mod flags;
 pub mod grpc;
 pub mod health;
 pub mod host;
+pub mod instance;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "redis")]

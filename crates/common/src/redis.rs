@@ -58,12 +58,18 @@ pub async fn subscriber(
         .map_err(|error| StartupError::Config(format!("Redis URL `{url}`: {error}")))?;
     let client = Builder::from_config(config)
         .with_connection_config(|connection| connection.connection_timeout = timeout)
-        .set_policy(fred::prelude::ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+        .set_policy(fred::prelude::ReconnectPolicy::new_exponential(
+            0, 100, 2_000, 2,
+        ))
         .build_subscriber_client()
         .map_err(|error| StartupError::Config(format!("Redis URL `{url}`: {error}")))?;
     match tokio::time::timeout(timeout, client.init()).await {
         Ok(Ok(_)) => Ok(client),
         Ok(Err(error)) => Err(StartupError::unreachable("Redis", url, error)),
-        Err(_) => Err(StartupError::unreachable("Redis", url, format!("no answer within {timeout:?}"))),
+        Err(_) => Err(StartupError::unreachable(
+            "Redis",
+            url,
+            format!("no answer within {timeout:?}"),
+        )),
     }
 }

@@ -12,6 +12,15 @@ pub struct Config {
     #[arg(long, env = "CHAT_GATEWAY_HTTP_ADDR", default_value = "127.0.0.1:8100")]
     pub http_addr: SocketAddr,
 
+    /// The host:port OpenResty and clients reach this gateway at, registered with the router.
+    /// Defaults to --http-addr (which must then not be a wildcard address).
+    #[arg(long, env = "CHAT_GATEWAY_ADVERTISE_ADDR")]
+    pub advertise_addr: Option<String>,
+
+    /// This gateway's identity in its router lease (default: host name, pid and a random part).
+    #[arg(long, env = "CHAT_GATEWAY_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+
     /// Address of the gRPC server (health).
     #[arg(
         long,
@@ -58,6 +67,22 @@ pub struct Config {
 
     #[command(flatten)]
     pub common: CommonFlags,
+}
+
+impl Config {
+    /// The address registered with the router.
+    pub fn advertise_addr(&self) -> Result<String, String> {
+        if let Some(addr) = &self.advertise_addr {
+            return Ok(addr.clone());
+        }
+        if self.http_addr.ip().is_unspecified() {
+            return Err(format!(
+                "--http-addr {} is a wildcard address: set --advertise-addr to the address others reach",
+                self.http_addr
+            ));
+        }
+        Ok(self.http_addr.to_string())
+    }
 }
 
 #[cfg(test)]

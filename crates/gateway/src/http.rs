@@ -1,16 +1,44 @@
-//! The public HTTP server: REST under /api/v1 and WebSocket under /ws arrive in later issues;
-//! every unknown path answers with the API's JSON error format.
+//! The public HTTP server. REST under /api/v1 and the WebSocket protocol arrive in later issues;
+//! already here: every response names the gateway (`x-chat-gateway`), `/ws/{uid}` answers
+//! whether this gateway owns the user (or which one does), and unknown paths get JSON errors.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Json};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use chat_common::Shutdown;
+use chat_routing::{TableWatcher, slot_of};
+use serde_json::json;
 use tokio::net::TcpListener;
 
-use chat_common::Shutdown;
+use crate::lease::Lease;
+
+/// What the handlers need to know about this gateway.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub lease: Lease,
+    pub tables: TableWatcher,
+}
 
 /// Serves the public API on `listener` until shutdown.
-pub fn spawn(listener: TcpListener, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
-    let app = Router::new().fallback(not_found);
+pub fn spawn(
+    listener: TcpListener,
+    state: GatewayState,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let app = Router::new()
+        .route("/ws/{uid}", get(websocket_placeholder))
+        .route("/debug/whoami", get(whoami))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            name_the_gateway,
+        ))
+        .with_state(Arc::new(state));
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.signalled())
@@ -22,9 +50,68 @@ pub fn spawn(listener: TcpListener, shutdown: Shutdown) -> tokio::task::JoinHand
     })
 }
 
-async fn not_found(uri: Uri) -> impl IntoResponse {
-    let body = serde_json::json!({
-        "error": { "code": "not_found", "message": format!("no such endpoint: {}", uri.path()) }
-    });
-    (StatusCode::NOT_FOUND, Json(body))
+/// Adds `x-chat-gateway: <tag>` to every response, so routing can be observed from outside.
+async fn name_the_gateway(
+    State(state): State<GatewayState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if let Ok(tag) = HeaderValue::from_str(&state.lease.tag()) {
+        response.headers_mut().insert("x-chat-gateway", tag);
+    }
+    response
+}
+
+/// A JSON error body in the API's format.
+pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "error": { "code": code, "message": message.into() } });
+    (status, Json(body)).into_response()
+}
+
+/// Until the WebSocket protocol lands: says whether the user belongs here, or where.
+async fn websocket_placeholder(
+    State(state): State<Arc<GatewayState>>,
+    Path(uid): Path<String>,
+) -> Response {
+    let Ok(user_id) = uid.parse::<u64>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_user_id",
+            format!("`{uid}` is not a user id"),
+        );
+    };
+    let table = state.tables.current();
+    let mine = state.lease.tag();
+    match table.owner_of(user_id) {
+        Some(owner) if owner.tag == mine => error(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            "this endpoint speaks WebSocket",
+        ),
+        Some(owner) => {
+            let body = json!({ "moved": { "tag": owner.tag, "addr": owner.addr, "epoch": table.epoch(), "slot": slot_of(user_id) } });
+            (StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
+        }
+        None => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_gateway",
+            "no gateway owns this user yet",
+        ),
+    }
+}
+
+/// This gateway's tag, the table epoch it routes by, and how many slots it owns.
+async fn whoami(State(state): State<Arc<GatewayState>>) -> Json<serde_json::Value> {
+    let table = state.tables.current();
+    let tag = state.lease.tag();
+    Json(json!({ "tag": tag, "epoch": table.epoch(), "slots": table.slots_of(&tag).len() }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such endpoint: {}", uri.path()),
+    )
 }

@@ -2,18 +2,24 @@
 
 mod config;
 mod http;
+mod lease;
+mod moves;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chat_common::{DependencyCheck, Host, StartupError, grpc, run_service};
+use chat_routing::TableWatcher;
 
 use crate::config::Config;
+use crate::lease::Registration;
 
 fn main() -> ExitCode {
     run_service("chat-gateway", run)
 }
 
 async fn run(config: Config) -> Result<(), StartupError> {
+    let advertise_addr = config.advertise_addr().map_err(StartupError::Config)?;
     let host = Host::start(
         "chat-gateway",
         &config.common,
@@ -25,14 +31,34 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let account = grpc::lazy_channel("account", &config.account_url)?;
     let message = grpc::lazy_channel("message", &config.message_url)?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
+    let shutdown = host.shutdown();
+
+    let instance_id = config
+        .instance_id
+        .clone()
+        .unwrap_or_else(chat_common::instance::instance_id);
+    let registration = Registration::new(router.clone(), instance_id, advertise_addr);
+    let first = registration.register(config.common.startup_timeout).await?;
+    tracing::info!(tag = %first.tag, epoch = first.epoch, "registered with the router");
+    let (lease, lease_task) = registration.spawn(first, shutdown.clone());
+    let tables = TableWatcher::spawn(router.clone(), shutdown.clone());
+    let moves = moves::spawn(
+        lease.clone(),
+        tables.clone(),
+        Arc::new(moves::LogMoves),
+        shutdown.clone(),
+    );
+
     let checks = vec![
         DependencyCheck::grpc_peer("account", account),
         DependencyCheck::grpc_peer("message", message),
         DependencyCheck::grpc_peer("router", router),
+        lease.health_check(),
         chat_mq::health_check(&config.rocketmq_namesrv),
     ];
-    let public_server = http::spawn(public, host.shutdown());
+    let state = http::GatewayState { lease, tables };
+    let public_server = http::spawn(public, state, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
-    let _ = public_server.await;
+    let _ = tokio::join!(public_server, moves, lease_task);
     served
 }

@@ -38,7 +38,9 @@ fn check_ws_addr(addr: &str) -> Result<(), Status> {
     }
     let valid = addr.rsplit_once(':').is_some_and(|(host, port)| {
         !host.is_empty()
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
             && port.parse::<u16>().is_ok_and(|port| port > 0)
     });
     if valid {
@@ -156,20 +158,21 @@ impl Router for RouterApi {
         let after = request.into_inner().after_epoch;
         let last_sent = (after != 0).then_some(after);
         let state = (self.tables.clone(), last_sent, self.shutdown.clone());
-        let stream = futures::stream::unfold(state, |(mut tables, last_sent, shutdown)| async move {
-            loop {
-                let table = tables.borrow_and_update().clone();
-                if Some(table.epoch()) != last_sent {
-                    let epoch = table.epoch();
-                    return Some((Ok(table.to_proto()), (tables, Some(epoch), shutdown)));
+        let stream =
+            futures::stream::unfold(state, |(mut tables, last_sent, shutdown)| async move {
+                loop {
+                    let table = tables.borrow_and_update().clone();
+                    if Some(table.epoch()) != last_sent {
+                        let epoch = table.epoch();
+                        return Some((Ok(table.to_proto()), (tables, Some(epoch), shutdown)));
+                    }
+                    // The stream ends with the server, so graceful shutdown is not held up by it.
+                    tokio::select! {
+                        changed = tables.changed() => changed.ok()?,
+                        _ = shutdown.wait() => return None,
+                    }
                 }
-                // The stream ends with the server, so graceful shutdown is not held up by it.
-                tokio::select! {
-                    changed = tables.changed() => changed.ok()?,
-                    _ = shutdown.wait() => return None,
-                }
-            }
-        });
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -19,7 +19,11 @@ pub struct Config {
     pub http_addr: SocketAddr,
 
     /// Address of the admin HTTP server (/metrics, /healthz).
-    #[arg(long, env = "CHAT_ROUTER_METRICS_ADDR", default_value = "127.0.0.1:9101")]
+    #[arg(
+        long,
+        env = "CHAT_ROUTER_METRICS_ADDR",
+        default_value = "127.0.0.1:9101"
+    )]
     pub metrics_addr: SocketAddr,
 
     /// Redis holding leases, the slot table and its epoch.
@@ -49,14 +53,9 @@ pub struct Config {
 impl Config {
     /// The configured router id, or one unique to this process.
     pub fn router_id(&self) -> String {
-        self.router_id.clone().unwrap_or_else(|| {
-            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|name| name.trim().to_owned())
-                .unwrap_or_else(|_| "router".to_owned());
-            let nonce = std::collections::hash_map::RandomState::new();
-            let random = std::hash::BuildHasher::hash_one(&nonce, std::time::SystemTime::now());
-            format!("{host}-{}-{:08x}", std::process::id(), random as u32)
-        })
+        self.router_id
+            .clone()
+            .unwrap_or_else(chat_common::instance::instance_id)
     }
 
     /// Rejects combinations that cannot work.

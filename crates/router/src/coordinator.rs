@@ -37,7 +37,11 @@ impl Coordinator {
                 Ok(now_leading) => {
                     if now_leading != leading {
                         tracing::info!(router_id = %self.router_id, leading = now_leading, "leadership changed");
-                        metrics::gauge!("chat_router_leader").set(if now_leading { 1.0 } else { 0.0 });
+                        metrics::gauge!("chat_router_leader").set(if now_leading {
+                            1.0
+                        } else {
+                            0.0
+                        });
                         leading = now_leading;
                     }
                 }
@@ -65,10 +69,19 @@ impl Coordinator {
             return Ok(());
         }
         let next = current.rebalanced(&live, current.epoch() + 1);
-        match self.store.publish(&self.router_id, &next, current.epoch()).await? {
+        match self
+            .store
+            .publish(&self.router_id, &next, current.epoch())
+            .await?
+        {
             Publish::Published => {
                 let moved = current.moved_slots(&next).len();
-                tracing::info!(epoch = next.epoch(), gateways = live.len(), moved, "published a new slot table");
+                tracing::info!(
+                    epoch = next.epoch(),
+                    gateways = live.len(),
+                    moved,
+                    "published a new slot table"
+                );
                 metrics::counter!("chat_router_slots_moved_total").increment(moved as u64);
                 self.tables.send_replace(Arc::new(next));
             }

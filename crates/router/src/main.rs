@@ -73,9 +73,11 @@ async fn run(config: Config) -> Result<(), StartupError> {
         shutdown,
     };
     let served = host
-        .serve(&[SERVICE_NAME], vec![redis::health_check(redis)], |server| {
-            server.add_service(RouterServer::new(api))
-        })
+        .serve(
+            &[SERVICE_NAME],
+            vec![redis::health_check(redis)],
+            |server| server.add_service(RouterServer::new(api)),
+        )
         .await;
     let _ = tokio::join!(coordinator, feed, table_http);
     served

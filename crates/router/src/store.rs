@@ -148,7 +148,12 @@ impl RouterStore {
     }
 
     /// Renews `tag`'s lease for its holder; false when the lease is gone or held by another.
-    pub async fn keep_alive(&self, tag: &str, instance_id: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn keep_alive(
+        &self,
+        tag: &str,
+        instance_id: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         self.renew_or_release(tag, instance_id, &millis(ttl)).await
     }
 
@@ -157,7 +162,12 @@ impl RouterStore {
         self.renew_or_release(tag, instance_id, "0").await
     }
 
-    async fn renew_or_release(&self, tag: &str, instance_id: &str, ttl: &str) -> Result<bool, StoreError> {
+    async fn renew_or_release(
+        &self,
+        tag: &str,
+        instance_id: &str,
+        ttl: &str,
+    ) -> Result<bool, StoreError> {
         let keys = vec![format!("{LEASE_PREFIX}{tag}"), TAGS.to_owned()];
         let args = vec![instance_id.to_owned(), ttl.to_owned(), tag.to_owned()];
         let done: i64 = self.redis.eval(RENEW_OR_RELEASE, keys, args).await?;
@@ -166,26 +176,40 @@ impl RouterStore {
 
     /// The gateways whose leases are live.
     pub async fn live_gateways(&self) -> Result<Vec<Gateway>, StoreError> {
-        let flat: Vec<String> = self.redis.eval(LIVE, vec![TAGS], vec![LEASE_PREFIX]).await?;
+        let flat: Vec<String> = self
+            .redis
+            .eval(LIVE, vec![TAGS], vec![LEASE_PREFIX])
+            .await?;
         Ok(flat
             .chunks_exact(2)
             .map(|pair| Gateway {
                 tag: pair[0].clone(),
-                addr: pair[1].split_once('|').map(|(_, addr)| addr).unwrap_or_default().to_owned(),
+                addr: pair[1]
+                    .split_once('|')
+                    .map(|(_, addr)| addr)
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect())
     }
 
     /// Takes or keeps the leader lease for `router_id`; true while it leads.
     pub async fn lead(&self, router_id: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let led: i64 = self.redis.eval(LEAD, vec![LEADER], vec![router_id.to_owned(), millis(ttl)]).await?;
+        let led: i64 = self
+            .redis
+            .eval(LEAD, vec![LEADER], vec![router_id.to_owned(), millis(ttl)])
+            .await?;
         Ok(led == 1)
     }
 
     /// Gives up the leader lease (clean shutdown), if `router_id` holds it.
     pub async fn resign(&self, router_id: &str) -> Result<(), StoreError> {
-        const RESIGN: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
-        let _: i64 = self.redis.eval(RESIGN, vec![LEADER], vec![router_id.to_owned()]).await?;
+        const RESIGN: &str =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+        let _: i64 = self
+            .redis
+            .eval(RESIGN, vec![LEADER], vec![router_id.to_owned()])
+            .await?;
         Ok(())
     }
 
@@ -195,7 +219,8 @@ impl RouterStore {
         let Some(bytes) = stored else {
             return Ok(SlotTable::empty(0));
         };
-        let wire = pb::SlotTable::decode(bytes.as_ref()).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let wire = pb::SlotTable::decode(bytes.as_ref())
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         Ok(SlotTable::from_proto(&wire)?)
     }
 
@@ -206,7 +231,12 @@ impl RouterStore {
     }
 
     /// Publishes `table` if `router_id` leads and the stored epoch is still `based_on`.
-    pub async fn publish(&self, router_id: &str, table: &SlotTable, based_on: u64) -> Result<Publish, StoreError> {
+    pub async fn publish(
+        &self,
+        router_id: &str,
+        table: &SlotTable,
+        based_on: u64,
+    ) -> Result<Publish, StoreError> {
         let keys = vec![LEADER, TABLE, EPOCH];
         let args: Vec<fred::types::Value> = vec![
             router_id.into(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chat_common::Shutdown;
 use chat_routing::SlotTable;
-use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use fred::clients::SubscriberClient;
+use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use tokio::sync::watch;
 
 use crate::store::{RouterStore, TABLE_CHANNEL};

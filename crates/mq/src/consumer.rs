@@ -1,0 +1,76 @@
+//! Consuming one gateway's pushes: consumer group `gateway-<tag>`, subscribed to that tag only.
+
+use rocketmq_client_rust::{
+    ClientResult, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, DefaultMQPushConsumer,
+    MQPushConsumer,
+};
+use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::message_ext::MessageExt;
+use tokio::sync::mpsc;
+
+use crate::naming::{PUSH_TOPIC, consumer_group};
+use crate::{MqError, MqRuntime, PushEnvelope, envelope};
+
+/// A started consumer of one tag's envelopes.
+pub struct TagConsumer {
+    inner: DefaultMQPushConsumer,
+}
+
+impl TagConsumer {
+    /// Starts consuming `tag` and hands every well-formed envelope to `sink`. When `sink` is
+    /// full the broker's delivery waits (back-pressure) rather than buffering without bound.
+    pub async fn start(
+        runtime: &MqRuntime,
+        namesrv: &str,
+        tag: &str,
+        sink: mpsc::Sender<PushEnvelope>,
+    ) -> Result<Self, MqError> {
+        let mut inner = DefaultMQPushConsumer::builder(runtime.client())
+            .consumer_group(consumer_group(tag))
+            .name_server_addr(namesrv)
+            // Pushes older than the group are of no use: clients sync what they missed.
+            .consume_from_where(ConsumeFromWhere::ConsumeFromLastOffset)
+            .build();
+        inner
+            .subscribe(PUSH_TOPIC, tag)
+            .await
+            .map_err(MqError::client)?;
+        let own_tag = tag.to_owned();
+        inner.register_message_listener_concurrently(
+            move |messages: &[&MessageExt],
+                  _context: &ConsumeConcurrentlyContext|
+                  -> ClientResult<ConsumeConcurrentlyStatus> {
+                for message in messages {
+                    deliver(message, &own_tag, &sink);
+                }
+                Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)
+            },
+        );
+        inner.start().await.map_err(MqError::client)?;
+        Ok(Self { inner })
+    }
+
+    /// Stops consuming (the group's offsets stay on the broker for the tag's next holder).
+    pub async fn shutdown(mut self) {
+        self.inner.shutdown().await;
+    }
+}
+
+/// Decodes one message and queues it; malformed bodies are counted and dropped, since
+/// redelivering them could never succeed.
+fn deliver(message: &MessageExt, tag: &str, sink: &mpsc::Sender<PushEnvelope>) {
+    let body = message.body().unwrap_or_default();
+    match envelope::decode(&body, tag) {
+        Ok(envelope) => {
+            metrics::counter!("chat_mq_envelopes_received_total").increment(1);
+            // The listener runs on a blocking-pool thread, where waiting is allowed.
+            if sink.blocking_send(envelope).is_err() {
+                tracing::debug!("push consumer is shutting down; dropping an envelope");
+            }
+        }
+        Err(error) => {
+            metrics::counter!("chat_mq_envelopes_malformed_total").increment(1);
+            tracing::warn!(%error, "dropping a malformed push message");
+        }
+    }
+}
