@@ -102,13 +102,18 @@ pub async fn grpc_health(addr: &str) -> Result<ServingStatus, String> {
     Ok(reply.into_inner().status())
 }
 
-/// A loopback address with a port nobody listens on right now.
-pub fn free_addr() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener
-        .local_addr()
-        .expect("ephemeral port address")
-        .to_string()
+/// `N` distinct loopback addresses with ports nobody listens on right now (all are held while
+/// choosing, so the kernel cannot hand out the same port twice).
+pub fn free_addrs<const N: usize>() -> [String; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port"))
+        .collect();
+    std::array::from_fn(|i| {
+        listeners[i]
+            .local_addr()
+            .expect("ephemeral port address")
+            .to_string()
+    })
 }
 
 /// Polls `check` every 100 ms until it returns true or `timeout` passes.

@@ -61,7 +61,7 @@ async fn each_gateway_group_receives_exactly_its_own_tag() {
     for tag in TAGS {
         let (sink, inbox) = mpsc::channel(1024);
         consumers.push(
-            TagConsumer::start(&mq, namesrv, tag, sink)
+            TagConsumer::start(&mq, namesrv, tag, 0, sink)
                 .await
                 .expect("start consumer"),
         );

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use chat_e2e::{Stack, eventually, free_addr, grpc_health};
+use chat_e2e::{Stack, eventually, free_addrs, grpc_health};
 use tonic_health::pb::health_check_response::ServingStatus;
 
 fn run(stack: &Stack, binary: &str, args: &[&str], envs: &[(&str, &str)]) -> Output {
@@ -35,7 +35,7 @@ fn a_port_in_use_is_named_in_one_line() {
     let stack = Stack::load();
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let taken_addr = taken.local_addr().unwrap().to_string();
-    let metrics = free_addr();
+    let [metrics] = free_addrs();
     let output = run(
         &stack,
         "chat-router",
@@ -57,7 +57,7 @@ fn a_port_in_use_is_named_in_one_line() {
 #[test]
 fn an_unreachable_database_is_named_in_one_line() {
     let stack = Stack::load();
-    let (grpc, metrics) = (free_addr(), free_addr());
+    let [grpc, metrics] = free_addrs();
     let output = run(
         &stack,
         "chat-account",
@@ -125,19 +125,13 @@ fn every_binary_explains_its_flags() {
 #[tokio::test]
 async fn a_service_stops_cleanly_on_sigterm() {
     let stack = Stack::load();
-    let (grpc, metrics) = (free_addr(), free_addr());
+    let [grpc, http, metrics] = free_addrs();
     let mut child = tokio::process::Command::new(stack.binary("chat-router"))
-        .args([
-            "--grpc-addr",
-            &grpc,
-            "--metrics-addr",
-            &metrics,
-            "--health-interval",
-            "200ms",
-        ])
+        .args(["--grpc-addr", &grpc, "--http-addr", &http])
+        .args(["--metrics-addr", &metrics, "--health-interval", "200ms"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .expect("start chat-router");

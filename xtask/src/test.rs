@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::{Options, TaskResult, paths, process, services, stack};
+use crate::{Options, TaskResult, infra, paths, process, services, stack};
 
 fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(paths::cargo());
@@ -30,6 +30,7 @@ pub fn run(options: &Options) -> TaskResult {
             "warnings",
         ],
     )?;
+    validate_compose()?;
     println!("\n==> build");
     services::build(false)?;
     step("unit tests", &["test", "--workspace", "--lib", "--bins"])?;
@@ -40,5 +41,30 @@ pub fn run(options: &Options) -> TaskResult {
     })?;
     step("integration tests", &["test", "--workspace", "--test", "*"])?;
     println!("\nall checks passed; the stack is still running (cargo xtask down stops it)");
+    Ok(())
+}
+
+/// `docker-compose.yml` describes the same stack for a Docker host; no engine runs here, but
+/// Debian's docker-compose validates the file without one.
+fn validate_compose() -> TaskResult {
+    println!("\n==> docker-compose.yml: docker-compose config");
+    let binary = std::path::Path::new("/usr/bin/docker-compose");
+    if !binary.exists() {
+        if !infra::can_install_packages() {
+            println!("docker-compose is not installed here; skipping the compose check");
+            return Ok(());
+        }
+        infra::apt_install(&["docker-compose"])?;
+    }
+    process::output(
+        "docker-compose config",
+        Command::new(binary).current_dir(paths::repo_root()).args([
+            "-f",
+            "docker-compose.yml",
+            "config",
+            "--quiet",
+        ]),
+    )?;
+    println!("docker-compose.yml is valid");
     Ok(())
 }

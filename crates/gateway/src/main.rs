@@ -1,9 +1,13 @@
 //! `chat-gateway`: WebSocket sessions, the public REST API, and the push consumer of its tag.
 
+// The rocketmq client's futures nest deeply; the default limit is too low for their layout.
+#![recursion_limit = "256"]
+
 mod config;
 mod http;
 mod lease;
 mod moves;
+mod push;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -49,6 +53,17 @@ async fn run(config: Config) -> Result<(), StartupError> {
         shutdown.clone(),
     );
 
+    let mq = Arc::new(
+        chat_mq::MqRuntime::start()
+            .map_err(|error| StartupError::failed("rocketmq client", error))?,
+    );
+    let pushes = push::spawn(
+        mq.clone(),
+        config.rocketmq_namesrv.clone(),
+        lease.clone(),
+        shutdown.clone(),
+    );
+
     let checks = vec![
         DependencyCheck::grpc_peer("account", account),
         DependencyCheck::grpc_peer("message", message),
@@ -59,6 +74,9 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let state = http::GatewayState { lease, tables };
     let public_server = http::spawn(public, state, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
-    let _ = tokio::join!(public_server, moves, lease_task);
+    let _ = tokio::join!(public_server, moves, lease_task, pushes);
+    if let Ok(mq) = Arc::try_unwrap(mq) {
+        mq.shutdown().await;
+    }
     served
 }

@@ -17,12 +17,18 @@ pub struct TagConsumer {
 }
 
 impl TagConsumer {
-    /// Starts consuming `tag` and hands every well-formed envelope to `sink`. When `sink` is
-    /// full the broker's delivery waits (back-pressure) rather than buffering without bound.
+    /// Starts consuming `tag` and hands every well-formed envelope born at or after
+    /// `not_before_ms` (Unix milliseconds) to `sink`. When `sink` is full the broker's delivery
+    /// waits (back-pressure) rather than buffering without bound.
+    ///
+    /// `not_before_ms` exists because a consumer group new to the broker replays the topic's
+    /// history despite `ConsumeFromLastOffset`; pushes older than the consumer are stale anyway
+    /// (clients sync on connect).
     pub async fn start(
         runtime: &MqRuntime,
         namesrv: &str,
         tag: &str,
+        not_before_ms: i64,
         sink: mpsc::Sender<PushEnvelope>,
     ) -> Result<Self, MqError> {
         let mut inner = DefaultMQPushConsumer::builder(runtime.client())
@@ -30,6 +36,8 @@ impl TagConsumer {
             .name_server_addr(namesrv)
             // Pushes older than the group are of no use: clients sync what they missed.
             .consume_from_where(ConsumeFromWhere::ConsumeFromLastOffset)
+            // Lets in-flight deliveries finish on shutdown instead of being cut off.
+            .await_termination_millis_when_shutdown(3000)
             .build();
         inner
             .subscribe(PUSH_TOPIC, tag)
@@ -41,6 +49,10 @@ impl TagConsumer {
                   _context: &ConsumeConcurrentlyContext|
                   -> ClientResult<ConsumeConcurrentlyStatus> {
                 for message in messages {
+                    if message.born_timestamp() < not_before_ms {
+                        metrics::counter!("chat_mq_envelopes_stale_total").increment(1);
+                        continue;
+                    }
                     deliver(message, &own_tag, &sink);
                 }
                 Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)

@@ -27,8 +27,17 @@ pub enum MqError {
 }
 
 impl MqError {
-    fn client(error: impl std::fmt::Display) -> Self {
-        Self::Client(error.to_string())
+    /// Keeps the whole source chain: the client's top-level messages are redacted to things
+    /// like "Argument is invalid", and the cause ("Topic route was not found") is below.
+    fn client(error: impl std::error::Error) -> Self {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Self::Client(text)
     }
 }
 

@@ -1,0 +1,74 @@
+//! Consuming this gateway's pushes: one RocketMQ consumer for the tag it holds (consumer group
+//! `gateway-<tag>`), restarted under the new tag if the router ever gives it another.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chat_common::Shutdown;
+use chat_mq::{MqRuntime, PushEnvelope, TagConsumer};
+use tokio::sync::mpsc;
+
+use crate::lease::Lease;
+
+/// Envelopes waiting for delivery; when full, the broker's delivery waits.
+const INBOX: usize = 1024;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Delivers what arrives. Until sessions exist it only counts: a push for a user who is not
+/// connected here is dropped by design (the user syncs on connect).
+fn deliver(envelope: &PushEnvelope) {
+    let recipients: usize = envelope
+        .pushes
+        .iter()
+        .map(|push| push.recipient_ids.len())
+        .sum();
+    metrics::counter!("chat_gateway_pushes_received_total").increment(envelope.pushes.len() as u64);
+    tracing::debug!(tag = %envelope.tag, pushes = envelope.pushes.len(), recipients, "push envelope");
+}
+
+/// Consumes the held tag until shutdown.
+pub fn spawn(
+    mq: std::sync::Arc<MqRuntime>,
+    namesrv: String,
+    lease: Lease,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tags = lease.tag.clone();
+        loop {
+            let tag = lease.tag();
+            let (sink, mut inbox) = mpsc::channel(INBOX);
+            let consumer = match TagConsumer::start(&mq, &namesrv, &tag, now_ms(), sink).await {
+                Ok(consumer) => {
+                    tracing::info!(%tag, "consuming pushes");
+                    Some(consumer)
+                }
+                Err(error) => {
+                    tracing::error!(%error, %tag, "cannot consume pushes; retrying");
+                    None
+                }
+            };
+            let retry = tokio::time::sleep(std::time::Duration::from_secs(2));
+            tokio::pin!(retry);
+            let stop = loop {
+                tokio::select! {
+                    Some(envelope) = inbox.recv() => deliver(&envelope),
+                    changed = tags.changed() => break changed.is_err(),
+                    _ = &mut retry, if consumer.is_none() => break false,
+                    _ = shutdown.wait() => break true,
+                }
+            };
+            if let Some(consumer) = consumer {
+                consumer.shutdown().await;
+            }
+            if stop {
+                break;
+            }
+        }
+    })
+}
