@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end tests: where the running stack is (from the `stack.json`
-//! that `cargo xtask up` writes), its binaries, and small probes.
+//! that `cargo xtask up` writes), its binaries, small probes, and private test clusters.
+
+pub mod cluster;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -136,8 +138,16 @@ where
 
 /// A plain HTTP/1.0 GET; returns the whole response (status line, headers, body).
 pub fn http_get(addr: &str, path: &str) -> String {
+    http_request(
+        addr,
+        &format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"),
+    )
+}
+
+/// Sends a raw HTTP/1.0 request and returns the whole response.
+pub fn http_request(addr: &str, request: &str) -> String {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send request");
+    stream.write_all(request.as_bytes()).expect("send request");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read response");
     response

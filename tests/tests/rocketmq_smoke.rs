@@ -14,6 +14,8 @@ use chat_mq::{MqRuntime, PushEnvelope, PushProducer, TagConsumer};
 use tokio::sync::mpsc;
 
 const TAGS: [&str; 2] = ["gw-900", "gw-901"];
+/// The stack's own cluster: the test uses its real push topic.
+const CLUSTER: &str = chat_mq::naming::DEFAULT_CLUSTER;
 
 fn envelope(tag: &str, run: &str, kind: &str, index: u32) -> PushEnvelope {
     PushEnvelope {
@@ -61,13 +63,13 @@ async fn each_gateway_group_receives_exactly_its_own_tag() {
     for tag in TAGS {
         let (sink, inbox) = mpsc::channel(1024);
         consumers.push(
-            TagConsumer::start(&mq, namesrv, tag, 0, sink)
+            TagConsumer::start(&mq, namesrv, CLUSTER, tag, 0, sink)
                 .await
                 .expect("start consumer"),
         );
         inboxes.push(inbox);
     }
-    let producer = PushProducer::start(&mq, namesrv, "chat-e2e-smoke")
+    let producer = PushProducer::start(&mq, namesrv, CLUSTER, "chat-e2e-smoke")
         .await
         .expect("start producer");
 

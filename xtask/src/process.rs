@@ -85,8 +85,18 @@ pub fn spawn(name: &str, command: &mut Command) -> TaskResult<u32> {
                 command.get_program()
             ))
         })?;
-    record_pid(name, child.id())?;
-    Ok(child.id())
+    let pid = child.id();
+    record_pid(name, pid)?;
+    // Until the child has exec'd, its command line is still ours; wait for the switch, so that
+    // "not our process any more" can only mean it exited.
+    let program = Path::new(command.get_program())
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    wait_until(Duration::from_secs(2), || {
+        is_ours(pid, &program) || fs::metadata(format!("/proc/{pid}")).is_err()
+    });
+    Ok(pid)
 }
 
 /// Sends SIGTERM, waits up to `grace` for the process to go, then SIGKILLs it.

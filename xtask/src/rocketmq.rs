@@ -146,13 +146,7 @@ fn create_push_topic(release: bool) -> TaskResult {
     let admin = paths::binary("chat-mq-admin", release);
     let out = process::output(
         "creating the push topic",
-        Command::new(&admin).args([
-            "create-topic",
-            "--namesrv",
-            ports::NAMESRV,
-            "--topic",
-            PUSH_TOPIC,
-        ]),
+        Command::new(&admin).args(["create-topic", "--namesrv", ports::NAMESRV]),
     )?;
     println!("rocketmq   {}", out.trim());
     Ok(())

@@ -14,6 +14,11 @@ pub enum LogFormat {
 /// Flags shared by all services.
 #[derive(Clone, Debug, clap::Args)]
 pub struct CommonFlags {
+    /// The cluster this process belongs to. Clusters sharing one Redis and one broker keep
+    /// apart by it: Redis keys, the push topic and consumer groups are named after it.
+    #[arg(long, env = "CHAT_CLUSTER", default_value = "chat", value_parser = parse_cluster)]
+    pub cluster: String,
+
     /// Log line format.
     #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,
@@ -29,6 +34,22 @@ pub struct CommonFlags {
     /// How long start-up waits for a required dependency (MySQL, Redis) before giving up.
     #[arg(long, env = "CHAT_STARTUP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub startup_timeout: Duration,
+}
+
+/// Cluster names are short lowercase words, valid in Redis keys and RocketMQ names alike.
+pub fn parse_cluster(name: &str) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "`{name}` is not a cluster name (1-32 of a-z, 0-9, -)"
+        ))
+    }
 }
 
 /// Parses durations written as `250ms`, `10s`, `2m` or a bare number of seconds.
@@ -59,6 +80,15 @@ mod tests {
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn cluster_names_are_checked() {
+        assert!(parse_cluster("chat").is_ok());
+        assert!(parse_cluster("t-42").is_ok());
+        for bad in ["", "Chat", "a:b", "a_b", "a b", &"x".repeat(33)] {
+            assert!(parse_cluster(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let pushes = push::spawn(
         mq.clone(),
         config.rocketmq_namesrv.clone(),
+        config.common.cluster.clone(),
         lease.clone(),
         shutdown.clone(),
     );

@@ -35,6 +35,7 @@ fn deliver(envelope: &PushEnvelope) {
 pub fn spawn(
     mq: std::sync::Arc<MqRuntime>,
     namesrv: String,
+    cluster: String,
     lease: Lease,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
@@ -43,16 +44,17 @@ pub fn spawn(
         loop {
             let tag = lease.tag();
             let (sink, mut inbox) = mpsc::channel(INBOX);
-            let consumer = match TagConsumer::start(&mq, &namesrv, &tag, now_ms(), sink).await {
-                Ok(consumer) => {
-                    tracing::info!(%tag, "consuming pushes");
-                    Some(consumer)
-                }
-                Err(error) => {
-                    tracing::error!(%error, %tag, "cannot consume pushes; retrying");
-                    None
-                }
-            };
+            let consumer =
+                match TagConsumer::start(&mq, &namesrv, &cluster, &tag, now_ms(), sink).await {
+                    Ok(consumer) => {
+                        tracing::info!(%tag, "consuming pushes");
+                        Some(consumer)
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, %tag, "cannot consume pushes; retrying");
+                        None
+                    }
+                };
             let retry = tokio::time::sleep(std::time::Duration::from_secs(2));
             tokio::pin!(retry);
             let stop = loop {

@@ -8,7 +8,7 @@ use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::message_ext::MessageExt;
 use tokio::sync::mpsc;
 
-use crate::naming::{PUSH_TOPIC, consumer_group};
+use crate::naming::{consumer_group, push_topic};
 use crate::{MqError, MqRuntime, PushEnvelope, envelope};
 
 /// A started consumer of one tag's envelopes.
@@ -17,7 +17,7 @@ pub struct TagConsumer {
 }
 
 impl TagConsumer {
-    /// Starts consuming `tag` and hands every well-formed envelope born at or after
+    /// Starts consuming `tag` of `cluster` and hands every well-formed envelope born at or after
     /// `not_before_ms` (Unix milliseconds) to `sink`. When `sink` is full the broker's delivery
     /// waits (back-pressure) rather than buffering without bound.
     ///
@@ -27,12 +27,13 @@ impl TagConsumer {
     pub async fn start(
         runtime: &MqRuntime,
         namesrv: &str,
+        cluster: &str,
         tag: &str,
         not_before_ms: i64,
         sink: mpsc::Sender<PushEnvelope>,
     ) -> Result<Self, MqError> {
         let mut inner = DefaultMQPushConsumer::builder(runtime.client())
-            .consumer_group(consumer_group(tag))
+            .consumer_group(consumer_group(cluster, tag))
             .name_server_addr(namesrv)
             // Pushes older than the group are of no use: clients sync what they missed.
             .consume_from_where(ConsumeFromWhere::ConsumeFromLastOffset)
@@ -40,7 +41,7 @@ impl TagConsumer {
             .await_termination_millis_when_shutdown(3000)
             .build();
         inner
-            .subscribe(PUSH_TOPIC, tag)
+            .subscribe(push_topic(cluster).as_str(), tag)
             .await
             .map_err(MqError::client)?;
         let own_tag = tag.to_owned();

@@ -1,7 +1,19 @@
 //! Names on the broker: the push topic, gateway tags and consumer groups.
+//!
+//! Several clusters may share one broker (and one Redis); each cluster's names are derived from
+//! its name. The default cluster keeps the plain names: topic `chat-push`, groups
+//! `gateway-<tag>`.
 
-/// The topic every push envelope travels on.
+/// The cluster name used when none is configured.
+pub const DEFAULT_CLUSTER: &str = "chat";
+
+/// The push topic of the default cluster.
 pub const PUSH_TOPIC: &str = "chat-push";
+
+/// The topic every push envelope of `cluster` travels on.
+pub fn push_topic(cluster: &str) -> String {
+    format!("{cluster}-push")
+}
 
 /// The tag of the gateway with index `index` (`gw-0`, `gw-1`, ...).
 pub fn gateway_tag(index: u32) -> String {
@@ -10,8 +22,12 @@ pub fn gateway_tag(index: u32) -> String {
 
 /// The consumer group of the gateway holding `tag`: one group per tag, so that each group has
 /// exactly one subscription (RocketMQ's subscription-consistency rule).
-pub fn consumer_group(tag: &str) -> String {
-    format!("gateway-{tag}")
+pub fn consumer_group(cluster: &str, tag: &str) -> String {
+    if cluster == DEFAULT_CLUSTER {
+        format!("gateway-{tag}")
+    } else {
+        format!("{cluster}_gateway-{tag}")
+    }
 }
 
 /// Whether `tag` is a well-formed gateway tag (also a valid RocketMQ tag: no `|| * ` etc.).
@@ -28,7 +44,10 @@ mod tests {
     fn tags_and_groups_follow_the_gateway_index() {
         assert_eq!(gateway_tag(0), "gw-0");
         assert_eq!(gateway_tag(12), "gw-12");
-        assert_eq!(consumer_group("gw-3"), "gateway-gw-3");
+        assert_eq!(consumer_group("chat", "gw-3"), "gateway-gw-3");
+        assert_eq!(consumer_group("t1", "gw-3"), "t1_gateway-gw-3");
+        assert_eq!(push_topic("chat"), PUSH_TOPIC);
+        assert_eq!(push_topic("t1"), "t1-push");
     }
 
     #[test]

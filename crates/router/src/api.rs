@@ -33,8 +33,13 @@ impl From<StoreError> for Status {
 
 /// `host:port` with a numeric port: what OpenResty can proxy to.
 fn check_ws_addr(addr: &str) -> Result<(), Status> {
-    if addr.parse::<SocketAddr>().is_ok() {
-        return Ok(());
+    if let Ok(socket) = addr.parse::<SocketAddr>() {
+        if socket.port() != 0 && !socket.ip().is_unspecified() {
+            return Ok(());
+        }
+        return Err(Status::invalid_argument(format!(
+            "ws_addr `{addr}` needs a port and a reachable (not wildcard) address"
+        )));
     }
     let valid = addr.rsplit_once(':').is_some_and(|(host, port)| {
         !host.is_empty()
@@ -186,7 +191,17 @@ mod tests {
         assert!(check_ws_addr("127.0.0.1:8100").is_ok());
         assert!(check_ws_addr("[::1]:8100").is_ok());
         assert!(check_ws_addr("gateway-0.chat.svc:8100").is_ok());
-        for bad in ["", "8100", "host:", "host:0", "host:99999", "a b:80", ":80"] {
+        for bad in [
+            "",
+            "8100",
+            "host:",
+            "host:0",
+            "host:99999",
+            "a b:80",
+            ":80",
+            "127.0.0.1:0",
+            "0.0.0.0:8100",
+        ] {
             assert!(check_ws_addr(bad).is_err(), "{bad}");
         }
     }

@@ -35,7 +35,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let timeout = config.common.startup_timeout;
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
     let subscriber = redis::subscriber(&config.redis_url, timeout).await?;
-    let store = RouterStore::new(redis.clone());
+    let store = RouterStore::new(redis.clone(), &config.common.cluster);
     let table = store
         .load_table()
         .await

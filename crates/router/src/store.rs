@@ -10,13 +10,31 @@ use fred::bytes::Bytes;
 use fred::prelude::{KeysInterface, LuaInterface, Pool};
 use prost::Message as _;
 
-const TAGS: &str = "chat:router:tags";
-const LEASE_PREFIX: &str = "chat:router:lease:";
-const LEADER: &str = "chat:router:leader";
-const TABLE: &str = "chat:router:table";
-const EPOCH: &str = "chat:router:epoch";
-/// Published (with the new epoch) whenever the table changes.
-pub const TABLE_CHANNEL: &str = "chat:router:table-changed";
+/// The router's Redis keys, all under `<cluster>:router:`.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    tags: String,
+    lease_prefix: String,
+    leader: String,
+    table: String,
+    epoch: String,
+    /// Published (with the new epoch) whenever the table changes.
+    pub table_channel: String,
+}
+
+impl Keys {
+    pub fn new(cluster: &str) -> Self {
+        let key = |name: &str| format!("{cluster}:router:{name}");
+        Self {
+            tags: key("tags"),
+            lease_prefix: key("lease:"),
+            leader: key("leader"),
+            table: key("table"),
+            epoch: key("epoch"),
+            table_channel: key("table-changed"),
+        }
+    }
+}
 
 /// The most gateways that can hold a tag at once.
 pub const MAX_GATEWAYS: u32 = 256;
@@ -46,6 +64,7 @@ pub enum Publish {
 #[derive(Clone)]
 pub struct RouterStore {
     redis: Pool,
+    keys: Keys,
 }
 
 // Registration: the same instance gets its tag back; otherwise the smallest free tag.
@@ -126,8 +145,16 @@ fn millis(duration: Duration) -> String {
 }
 
 impl RouterStore {
-    pub fn new(redis: Pool) -> Self {
-        Self { redis }
+    pub fn new(redis: Pool, cluster: &str) -> Self {
+        Self {
+            redis,
+            keys: Keys::new(cluster),
+        }
+    }
+
+    /// The keys this store uses.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     /// Gives `instance_id` (at `addr`) a tag and a lease of `ttl`; `None` when all tags are taken.
@@ -141,10 +168,13 @@ impl RouterStore {
             instance_id.to_owned(),
             addr.to_owned(),
             millis(ttl),
-            LEASE_PREFIX.to_owned(),
+            self.keys.lease_prefix.clone(),
             MAX_GATEWAYS.to_string(),
         ];
-        Ok(self.redis.eval(REGISTER, vec![TAGS], args).await?)
+        Ok(self
+            .redis
+            .eval(REGISTER, vec![self.keys.tags.clone()], args)
+            .await?)
     }
 
     /// Renews `tag`'s lease for its holder; false when the lease is gone or held by another.
@@ -168,7 +198,10 @@ impl RouterStore {
         instance_id: &str,
         ttl: &str,
     ) -> Result<bool, StoreError> {
-        let keys = vec![format!("{LEASE_PREFIX}{tag}"), TAGS.to_owned()];
+        let keys = vec![
+            format!("{}{tag}", self.keys.lease_prefix),
+            self.keys.tags.clone(),
+        ];
         let args = vec![instance_id.to_owned(), ttl.to_owned(), tag.to_owned()];
         let done: i64 = self.redis.eval(RENEW_OR_RELEASE, keys, args).await?;
         Ok(done == 1)
@@ -178,7 +211,11 @@ impl RouterStore {
     pub async fn live_gateways(&self) -> Result<Vec<Gateway>, StoreError> {
         let flat: Vec<String> = self
             .redis
-            .eval(LIVE, vec![TAGS], vec![LEASE_PREFIX])
+            .eval(
+                LIVE,
+                vec![self.keys.tags.clone()],
+                vec![self.keys.lease_prefix.clone()],
+            )
             .await?;
         Ok(flat
             .chunks_exact(2)
@@ -197,7 +234,11 @@ impl RouterStore {
     pub async fn lead(&self, router_id: &str, ttl: Duration) -> Result<bool, StoreError> {
         let led: i64 = self
             .redis
-            .eval(LEAD, vec![LEADER], vec![router_id.to_owned(), millis(ttl)])
+            .eval(
+                LEAD,
+                vec![self.keys.leader.clone()],
+                vec![router_id.to_owned(), millis(ttl)],
+            )
             .await?;
         Ok(led == 1)
     }
@@ -208,14 +249,18 @@ impl RouterStore {
             "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
         let _: i64 = self
             .redis
-            .eval(RESIGN, vec![LEADER], vec![router_id.to_owned()])
+            .eval(
+                RESIGN,
+                vec![self.keys.leader.clone()],
+                vec![router_id.to_owned()],
+            )
             .await?;
         Ok(())
     }
 
     /// The current table (an empty one at epoch 0 before the first is published).
     pub async fn load_table(&self) -> Result<SlotTable, StoreError> {
-        let stored: Option<Bytes> = self.redis.get(TABLE).await?;
+        let stored: Option<Bytes> = self.redis.get(&self.keys.table).await?;
         let Some(bytes) = stored else {
             return Ok(SlotTable::empty(0));
         };
@@ -226,7 +271,7 @@ impl RouterStore {
 
     /// The current epoch, cheaply.
     pub async fn epoch(&self) -> Result<u64, StoreError> {
-        let epoch: Option<u64> = self.redis.get(EPOCH).await?;
+        let epoch: Option<u64> = self.redis.get(&self.keys.epoch).await?;
         Ok(epoch.unwrap_or(0))
     }
 
@@ -237,13 +282,17 @@ impl RouterStore {
         table: &SlotTable,
         based_on: u64,
     ) -> Result<Publish, StoreError> {
-        let keys = vec![LEADER, TABLE, EPOCH];
+        let keys = vec![
+            self.keys.leader.clone(),
+            self.keys.table.clone(),
+            self.keys.epoch.clone(),
+        ];
         let args: Vec<fred::types::Value> = vec![
             router_id.into(),
             based_on.to_string().into(),
             table.epoch().to_string().into(),
             Bytes::from(table.to_proto().encode_to_vec()).into(),
-            TABLE_CHANNEL.into(),
+            self.keys.table_channel.clone().into(),
         ];
         let outcome: i64 = self.redis.eval(PUBLISH, keys, args).await?;
         Ok(match outcome {

@@ -10,7 +10,7 @@ use fred::clients::SubscriberClient;
 use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use tokio::sync::watch;
 
-use crate::store::{RouterStore, TABLE_CHANNEL};
+use crate::store::RouterStore;
 
 const POLL: Duration = Duration::from_secs(1);
 
@@ -22,7 +22,10 @@ pub async fn run(
     shutdown: Shutdown,
 ) {
     let _resubscriber = subscriber.manage_subscriptions();
-    if let Err(error) = subscriber.subscribe(TABLE_CHANNEL).await {
+    if let Err(error) = subscriber
+        .subscribe(store.keys().table_channel.clone())
+        .await
+    {
         tracing::warn!(%error, "cannot subscribe to table changes; polling only");
     }
     let mut notifications = subscriber.message_rx();

@@ -22,9 +22,10 @@ enum Command {
         /// The name server (host:port).
         #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
         namesrv: String,
-        /// The topic.
-        #[arg(long, default_value = chat_mq::naming::PUSH_TOPIC)]
-        topic: String,
+        /// The cluster whose push topic to create (`<cluster>-push`).
+        #[arg(long, env = "CHAT_CLUSTER", default_value = chat_mq::naming::DEFAULT_CLUSTER,
+              value_parser = chat_common::flags::parse_cluster)]
+        cluster: String,
         /// Read and write queues per broker.
         #[arg(long, default_value_t = 4)]
         queues: u32,
@@ -58,9 +59,10 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<String, String> {
     let Command::CreateTopic {
         namesrv,
-        topic,
+        cluster,
         queues,
     } = command;
+    let topic = chat_mq::naming::push_topic(&cluster);
     let mq = chat_mq::MqRuntime::start().map_err(|error| error.to_string())?;
     let outcome = chat_mq::admin::ensure_topic(&mq, &namesrv, &topic, queues).await;
     mq.shutdown().await;

@@ -1,0 +1,283 @@
+//! A private cluster for tests that start, stop and kill routers and gateways: its own cluster
+//! name (so its own Redis keys, push topic and consumer groups), its own processes on free
+//! ports, sharing the stack's Redis, RocketMQ and account/message services.
+
+use std::fs::{self, File};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chat_proto::router::router_client::RouterClient;
+use chat_routing::SlotTable;
+use tonic::transport::Channel;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+use crate::{Stack, free_addrs, http_get};
+
+static CLUSTERS: AtomicU32 = AtomicU32::new(0);
+
+/// A process of a test cluster; killed when dropped.
+pub struct Proc {
+    pub name: String,
+    child: Child,
+    pub grpc: String,
+    pub http: String,
+    pub metrics: String,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGTERM, then waits (up to 15 s) for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not stop within 15 s of SIGTERM",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no chance to clean up (a crash).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A counter or gauge from the process's Prometheus endpoint (0 when absent).
+    pub fn metric(&self, name: &str) -> f64 {
+        let page = http_get(&self.metrics, "/metrics");
+        page.lines()
+            .filter(|line| line.starts_with(name) && line[name.len()..].starts_with([' ', '{']))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.is_running() {
+            self.kill();
+        }
+    }
+}
+
+/// A cluster of routers and gateways private to one test.
+pub struct TestCluster {
+    pub name: String,
+    pub stack: Stack,
+    log_dir: PathBuf,
+}
+
+impl TestCluster {
+    /// A new cluster named after `label` (a few lowercase letters) and this process.
+    pub fn new(label: &str) -> Self {
+        let stack = Stack::load();
+        let n = CLUSTERS.fetch_add(1, Ordering::Relaxed);
+        let name = format!("t{label}-{}-{n}", std::process::id());
+        let log_dir = stack.run_dir.join("test-logs").join(&name);
+        fs::create_dir_all(&log_dir).expect("create the test log directory");
+        Self {
+            name,
+            stack,
+            log_dir,
+        }
+    }
+
+    fn spawn(&self, name: &str, binary: &str, args: &[String]) -> Child {
+        let log =
+            File::create(self.log_dir.join(format!("{name}.log"))).expect("create a log file");
+        Command::new(self.stack.binary(binary))
+            .args(args)
+            .args([
+                "--cluster",
+                &self.name,
+                "--log-format",
+                "text",
+                "--health-interval",
+                "250ms",
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {binary}: {error}"))
+    }
+
+    /// Starts a router on fresh ports (`extra` adds flags) and waits until it serves.
+    pub fn start_router(&self, name: &str, extra: &[&str]) -> Proc {
+        let [grpc, http, metrics] = free_addrs();
+        self.start_router_at(name, [grpc, http, metrics], extra)
+    }
+
+    /// Starts a router on the given gRPC, HTTP and metrics addresses (to restart one in place).
+    pub fn start_router_at(&self, name: &str, addrs: [String; 3], extra: &[&str]) -> Proc {
+        let [grpc, http, metrics] = addrs;
+        let mut args: Vec<String> = [
+            "--grpc-addr",
+            &grpc,
+            "--http-addr",
+            &http,
+            "--metrics-addr",
+            &metrics,
+        ]
+        .map(String::from)
+        .into();
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        let child = self.spawn(name, "chat-router", &args);
+        let proc = Proc {
+            name: name.to_owned(),
+            child,
+            grpc,
+            http,
+            metrics,
+        };
+        wait_serving(&proc);
+        proc
+    }
+
+    /// Starts a gateway registered with `router` and waits until it serves.
+    pub fn start_gateway(&self, name: &str, router: &Proc) -> Proc {
+        let [http, grpc, metrics] = free_addrs();
+        let args: Vec<String> = [
+            "--http-addr",
+            &http,
+            "--grpc-addr",
+            &grpc,
+            "--metrics-addr",
+            &metrics,
+            "--router-url",
+            &format!("http://{}", router.grpc),
+            "--account-url",
+            &format!("http://{}", self.stack.account.grpc),
+            "--message-url",
+            &format!("http://{}", self.stack.message.grpc),
+            "--rocketmq-namesrv",
+            &self.stack.rocketmq.namesrv,
+        ]
+        .map(String::from)
+        .into();
+        let child = self.spawn(name, "chat-gateway", &args);
+        let proc = Proc {
+            name: name.to_owned(),
+            child,
+            grpc,
+            http,
+            metrics,
+        };
+        wait_serving(&proc);
+        proc
+    }
+
+    /// Creates this cluster's push topic.
+    pub fn create_push_topic(&self) {
+        let output = Command::new(self.stack.binary("chat-mq-admin"))
+            .args([
+                "create-topic",
+                "--namesrv",
+                &self.stack.rocketmq.namesrv,
+                "--cluster",
+                &self.name,
+            ])
+            .output()
+            .expect("run chat-mq-admin");
+        assert!(
+            output.status.success(),
+            "create-topic: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Polls the process's gRPC health until SERVING (30 s). Runs on its own thread and runtime,
+/// so it can be called from sync and async tests alike.
+fn wait_serving(proc: &Proc) {
+    let addr = proc.grpc.clone();
+    let status = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the health probe");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = runtime.block_on(crate::grpc_health(&addr));
+            if status == Ok(ServingStatus::Serving) || Instant::now() >= deadline {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+    .join()
+    .expect("the health probe thread");
+    assert_eq!(
+        status,
+        Ok(ServingStatus::Serving),
+        "{} is not SERVING after 30 s",
+        proc.name
+    );
+}
+
+/// A gRPC client of a router.
+pub async fn router_client(router: &Proc) -> RouterClient<Channel> {
+    RouterClient::connect(format!("http://{}", router.grpc))
+        .await
+        .expect("connect to the router")
+}
+
+/// The router's current table.
+pub async fn table(client: &mut RouterClient<Channel>) -> SlotTable {
+    let wire = client
+        .get_table(chat_proto::router::GetTableRequest {})
+        .await
+        .expect("GetTable")
+        .into_inner();
+    SlotTable::from_proto(&wire).expect("a well-formed table")
+}
+
+/// Polls the router's table until `done` holds (or panics after `timeout`); returns it and
+/// how long it took.
+pub async fn wait_for_table(
+    client: &mut RouterClient<Channel>,
+    timeout: Duration,
+    what: &str,
+    mut done: impl FnMut(&SlotTable) -> bool,
+) -> (SlotTable, Duration) {
+    let started = Instant::now();
+    loop {
+        let current = table(client).await;
+        if done(&current) {
+            return (current, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "{what}: not within {timeout:?}; table: {:?}",
+            current.slot_counts()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The tag a gateway says it holds (`/debug/whoami`).
+pub fn gateway_tag(gateway: &Proc) -> String {
+    let response = http_get(&gateway.http, "/debug/whoami");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).expect("whoami JSON");
+    json["tag"].as_str().expect("a tag").to_owned()
+}

@@ -1,0 +1,182 @@
+//! Through OpenResty, every user's WebSocket request lands on the gateway that owns the user's
+//! slot, before and after a gateway joins; bad user ids get a JSON 400.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chat_e2e::cluster::{TestCluster, router_client, wait_for_table};
+use chat_e2e::{free_addrs, http_get};
+use chat_routing::SlotTable;
+
+/// An nginx instance of our own, rendered from `openresty/nginx.conf`; stopped when dropped.
+struct OpenResty {
+    prefix: PathBuf,
+    listen: String,
+}
+
+impl OpenResty {
+    fn start(run_dir: &Path, name: &str, router_http: &str) -> Self {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openresty");
+        let prefix = run_dir.join("test-logs").join(name).join("openresty");
+        for dir in ["logs", "temp"] {
+            std::fs::create_dir_all(prefix.join(dir)).unwrap();
+        }
+        let [listen] = free_addrs();
+        let conf = std::fs::read_to_string(source.join("nginx.conf"))
+            .unwrap()
+            .replace("{{PREFIX}}", &prefix.to_string_lossy())
+            .replace("{{LUA_DIR}}", &source.join("lua").to_string_lossy())
+            .replace("{{LISTEN}}", &listen)
+            .replace("{{ROUTER_HTTP}}", router_http)
+            .replace("{{GATEWAYS}}", "");
+        std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
+        let nginx = Self { prefix, listen };
+        let status = nginx.command(&[]).status().expect("run nginx");
+        assert!(
+            status.success(),
+            "nginx failed to start; see {}",
+            nginx.prefix.join("logs").display()
+        );
+        nginx
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("/usr/sbin/nginx");
+        command
+            .arg("-p")
+            .arg(&self.prefix)
+            .arg("-c")
+            .arg(self.prefix.join("nginx.conf"))
+            .args(args);
+        command
+    }
+
+    fn get(&self, path: &str, headers: &str) -> String {
+        chat_e2e::http_request(
+            &self.listen,
+            &format!("GET {path} HTTP/1.0\r\nHost: chat\r\n{headers}\r\n"),
+        )
+    }
+
+    /// The epoch of the table OpenResty routes by.
+    fn epoch(&self) -> u64 {
+        let response = http_get(&self.listen, "/_routing/table");
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|json| json["epoch"].as_u64())
+            .unwrap_or(0)
+    }
+
+    async fn wait_for_epoch(&self, epoch: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.epoch() < epoch {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "OpenResty never saw epoch {epoch}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for OpenResty {
+    fn drop(&mut self) {
+        let _ = self.command(&["-s", "stop"]).status();
+    }
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response
+        .split("\r\n\r\n")
+        .next()?
+        .lines()
+        .find_map(|line| {
+            line.split_once(':')
+                .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+        })
+        .map(|(_, value)| value.trim())
+}
+
+/// A thousand pseudo-random uids across the whole u64 range, the same every run.
+fn uids() -> Vec<u64> {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    (0..1000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.max(1)
+        })
+        .collect()
+}
+
+fn assert_every_user_lands_on_its_owner(nginx: &OpenResty, table: &SlotTable) {
+    for uid in uids() {
+        let response = nginx.get(&format!("/ws/{uid}"), "");
+        let expected = table.tag_of(uid).expect("every slot has an owner");
+        assert_eq!(
+            header(&response, "x-chat-gateway"),
+            Some(expected),
+            "uid {uid}: {response}"
+        );
+        assert!(
+            response.contains(" 426 "),
+            "the owner answers, not a moved: {response}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openresty_routes_each_user_to_its_slot_owner() {
+    let cluster = TestCluster::new("nginx");
+    let router = cluster.start_router("router", &[]);
+    let _gateways = [
+        cluster.start_gateway("g0", &router),
+        cluster.start_gateway("g1", &router),
+        cluster.start_gateway("g2", &router),
+    ];
+    let mut client = router_client(&router).await;
+    let (three, _) = wait_for_table(&mut client, Duration::from_secs(5), "three gateways", |t| {
+        t.gateways().len() == 3
+    })
+    .await;
+    let nginx = OpenResty::start(&cluster.stack.run_dir, &cluster.name, &router.http);
+    nginx.wait_for_epoch(three.epoch()).await;
+    assert_every_user_lands_on_its_owner(&nginx, &three);
+
+    // The other ways to name the user route the same.
+    let uid = 1029_u64;
+    let owner = three.tag_of(uid);
+    assert_eq!(
+        header(
+            &nginx.get("/ws", "X-User-Route: 1029\r\n"),
+            "x-chat-gateway"
+        ),
+        owner
+    );
+    assert_eq!(
+        header(&nginx.get("/api/v1/ws/1029/chat", ""), "x-chat-gateway"),
+        owner
+    );
+
+    // Bad user ids are refused by OpenResty itself, with a JSON error.
+    for path in ["/ws/abc", "/ws/", "/ws/-5", "/ws/18446744073709551616"] {
+        let response = nginx.get(path, "");
+        assert!(response.contains(" 400 "), "{path}: {response}");
+        assert!(
+            response.contains(r#""code":"bad_user_id""#),
+            "{path}: {response}"
+        );
+    }
+
+    // A fourth gateway joins; OpenResty follows the new table.
+    let _g3 = cluster.start_gateway("g3", &router);
+    let (four, _) = wait_for_table(&mut client, Duration::from_secs(5), "four gateways", |t| {
+        t.gateways().len() == 4
+    })
+    .await;
+    nginx.wait_for_epoch(four.epoch()).await;
+    assert_every_user_lands_on_its_owner(&nginx, &four);
+}
