@@ -121,6 +121,20 @@ impl TestCluster {
             .unwrap_or_else(|error| panic!("start {binary}: {error}"))
     }
 
+    /// Starts `binary` with `args` and waits until its gRPC health (at `addrs[0]`) is SERVING.
+    fn launch(&self, name: &str, binary: &str, args: &[String], addrs: [String; 3]) -> Proc {
+        let [grpc, http, metrics] = addrs;
+        let proc = Proc {
+            name: name.to_owned(),
+            child: self.spawn(name, binary, args),
+            grpc,
+            http,
+            metrics,
+        };
+        wait_serving(&proc);
+        proc
+    }
+
     /// Starts a router on fresh ports (`extra` adds flags) and waits until it serves.
     pub fn start_router(&self, name: &str, extra: &[&str]) -> Proc {
         let [grpc, http, metrics] = free_addrs();
@@ -141,16 +155,7 @@ impl TestCluster {
         .map(String::from)
         .into();
         args.extend(extra.iter().map(|arg| arg.to_string()));
-        let child = self.spawn(name, "chat-router", &args);
-        let proc = Proc {
-            name: name.to_owned(),
-            child,
-            grpc,
-            http,
-            metrics,
-        };
-        wait_serving(&proc);
-        proc
+        self.launch(name, "chat-router", &args, [grpc, http, metrics])
     }
 
     /// Starts a gateway registered with `router` and waits until it serves.
@@ -174,16 +179,7 @@ impl TestCluster {
         ]
         .map(String::from)
         .into();
-        let child = self.spawn(name, "chat-gateway", &args);
-        let proc = Proc {
-            name: name.to_owned(),
-            child,
-            grpc,
-            http,
-            metrics,
-        };
-        wait_serving(&proc);
-        proc
+        self.launch(name, "chat-gateway", &args, [grpc, http, metrics])
     }
 
     /// Creates this cluster's push topic.
