@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: where the running stack is (from the `stack.json`
 //! that `cargo xtask up` writes), its binaries, small probes, and private test clusters.
 
+pub mod api;
 pub mod cluster;
 
 use std::io::{Read, Write};

@@ -1,8 +1,10 @@
 //! Flags and environment variables of the account service.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use chat_common::CommonFlags;
+use chat_common::flags::parse_duration;
 
 /// The account service: users, credentials, friends, groups and notifications.
 #[derive(Debug, clap::Parser)]
@@ -51,6 +53,30 @@ pub struct Config {
         default_value = "http://127.0.0.1:50051"
     )]
     pub router_url: String,
+
+    /// How long a login token stays valid.
+    #[arg(long, env = "CHAT_ACCOUNT_TOKEN_TTL", default_value = "168h", value_parser = parse_duration)]
+    pub token_ttl: Duration,
+
+    /// Failed logins allowed per username in one window before 429.
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_LOGIN_FAILURES_PER_USER",
+        default_value_t = 5
+    )]
+    pub login_failures_per_user: u64,
+
+    /// Failed logins allowed per client address in one window before 429.
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_LOGIN_FAILURES_PER_ADDR",
+        default_value_t = 30
+    )]
+    pub login_failures_per_addr: u64,
+
+    /// The window failed logins are counted in.
+    #[arg(long, env = "CHAT_ACCOUNT_LOGIN_WINDOW", default_value = "5m", value_parser = parse_duration)]
+    pub login_window: Duration,
 
     #[command(flatten)]
     pub common: CommonFlags,

@@ -1,13 +1,21 @@
 //! `chat-account`: users, credentials, friends, groups and notifications.
 
+mod accounts;
 mod api;
+mod auth;
 mod config;
+mod error;
+mod limits;
+mod store;
+mod validate;
 
 use std::process::ExitCode;
 
 use chat_common::{DependencyCheck, Host, StartupError, grpc, mysql, redis, run_service};
 use chat_proto::account::account_server::{AccountServer, SERVICE_NAME};
+use sea_orm_migration::MigratorTrait;
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 
 fn main() -> ExitCode {
@@ -24,8 +32,23 @@ async fn run(config: Config) -> Result<(), StartupError> {
     .await?;
     let timeout = config.common.startup_timeout;
     let db = mysql::connect(&config.database_url, config.database_pool, timeout).await?;
+    store::migrations::Migrator::up(&db, None)
+        .await
+        .map_err(|error| StartupError::failed("schema migration", error))?;
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
+    let cluster = &config.common.cluster;
+    let accounts = Accounts {
+        users: store::users::Users::new(db.clone()),
+        tokens: auth::Tokens::new(redis.clone(), cluster, config.token_ttl),
+        limits: limits::LoginLimits::new(
+            redis.clone(),
+            cluster,
+            config.login_failures_per_user,
+            config.login_failures_per_addr,
+            config.login_window.as_secs() as i64,
+        ),
+    };
     let checks = vec![
         mysql::health_check(db),
         redis::health_check(redis),
@@ -33,7 +56,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         DependencyCheck::grpc_peer("router", router),
     ];
     host.serve(&[SERVICE_NAME], checks, |server| {
-        server.add_service(AccountServer::new(api::AccountApi))
+        server.add_service(AccountServer::new(api::AccountApi { accounts }))
     })
     .await
 }

@@ -61,12 +61,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(split);
     let value: u64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration (like 250ms, 10s, 2m)"))?;
+        .map_err(|_| format!("`{text}` is not a duration (like 250ms, 10s, 2m, 1h)"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(value)),
         "" | "s" => Ok(Duration::from_secs(value)),
         "m" => Ok(Duration::from_secs(value * 60)),
-        _ => Err(format!("`{text}` has an unknown unit (use ms, s or m)")),
+        "h" => Ok(Duration::from_secs(value * 3600)),
+        _ => Err(format!("`{text}` has an unknown unit (use ms, s, m or h)")),
     }
 }
 
@@ -95,7 +96,8 @@ mod tests {
     fn malformed_durations_are_rejected_with_the_input_named() {
         let error = parse_duration("soon").unwrap_err();
         assert!(error.contains("soon"), "{error}");
-        assert!(parse_duration("5h").is_err());
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("5d").is_err());
         assert!(parse_duration("").is_err());
     }
 }

@@ -65,6 +65,19 @@ pub struct Config {
     #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
     pub rocketmq_namesrv: String,
 
+    /// Largest REST request body in bytes (413 beyond).
+    #[arg(long, env = "CHAT_GATEWAY_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+
+    /// Browser origins allowed to call the REST API (comma-separated; `*` for any; empty for none).
+    #[arg(
+        long,
+        env = "CHAT_GATEWAY_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+
     #[command(flatten)]
     pub common: CommonFlags,
 }

@@ -24,22 +24,22 @@ pub struct GatewayState {
     pub tables: TableWatcher,
 }
 
-/// Serves the public API on `listener` until shutdown.
+/// Serves the public API (`rest` holds the `/api/v1` routes) on `listener` until shutdown.
 pub fn spawn(
     listener: TcpListener,
     state: GatewayState,
+    rest: Router,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
         .route("/ws/{uid}", get(websocket_placeholder))
         .route("/debug/whoami", get(whoami))
+        .with_state(Arc::new(state.clone()))
+        .merge(rest)
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            name_the_gateway,
-        ))
-        .with_state(Arc::new(state));
+        .layer(middleware::from_fn_with_state(state, name_the_gateway));
     tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.signalled())
             .await
@@ -65,7 +65,7 @@ async fn name_the_gateway(
 
 /// A JSON error body in the API's format.
 pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "error": { "code": code, "message": message.into() } });
+    let body = json!({ "code": code, "message": message.into() });
     (status, Json(body)).into_response()
 }
 

@@ -8,11 +8,13 @@ mod http;
 mod lease;
 mod moves;
 mod push;
+mod rest;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chat_common::{DependencyCheck, Host, StartupError, grpc, run_service};
+use chat_proto::account::account_client::AccountClient;
 use chat_routing::TableWatcher;
 
 use crate::config::Config;
@@ -66,14 +68,27 @@ async fn run(config: Config) -> Result<(), StartupError> {
     );
 
     let checks = vec![
-        DependencyCheck::grpc_peer("account", account),
+        DependencyCheck::grpc_peer("account", account.clone()),
         DependencyCheck::grpc_peer("message", message),
         DependencyCheck::grpc_peer("router", router),
         lease.health_check(),
         chat_mq::health_check(&config.rocketmq_namesrv),
     ];
     let state = http::GatewayState { lease, tables };
-    let public_server = http::spawn(public, state, shutdown.clone());
+    let origins: Vec<String> = config
+        .cors_origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .cloned()
+        .collect();
+    let rest = rest::router(
+        rest::RestState {
+            account: AccountClient::new(account.clone()),
+        },
+        config.body_limit,
+        &origins,
+    );
+    let public_server = http::spawn(public, state, rest, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
     let _ = tokio::join!(public_server, moves, lease_task, pushes);
     if let Ok(mq) = Arc::try_unwrap(mq) {

@@ -6,7 +6,7 @@
 -- request costs one shared-dict read and no JSON decoding.
 --
 -- Request handlers never raise: failures become JSON errors
--- ({"error":{"code":...,"message":...}}), never nginx's HTML 500.
+-- ({"code":...,"message":...}), never nginx's HTML 500.
 
 local cjson = require("cjson.safe")
 
@@ -238,7 +238,7 @@ end
 
 -- Only constant code/message strings come here, so concatenation is valid JSON.
 local function reject(status, code, message)
-    local body = '{"error":{"code":"' .. code .. '","message":"' .. message .. '"}}'
+    local body = '{"code":"' .. code .. '","message":"' .. message .. '"}'
     ngx.status = status
     ngx.header["Content-Type"] = "application/json"
     ngx.header["Content-Length"] = #body

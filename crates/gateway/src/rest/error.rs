@@ -1,0 +1,119 @@
+//! The REST error format, `{"code": "...", "message": "..."}` with the HTTP status that fits, and
+//! the one mapping from gRPC statuses to it.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tonic::{Code, Status};
+
+/// An error answered to a REST client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub retry_after_s: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            retry_after_s: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "code": self.code, "message": self.message });
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_s
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<Status> for ApiError {
+    fn from(status: Status) -> Self {
+        let (http, fallback) = match status.code() {
+            Code::InvalidArgument | Code::OutOfRange => {
+                (StatusCode::BAD_REQUEST, "invalid_argument")
+            }
+            Code::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Code::PermissionDenied => (StatusCode::FORBIDDEN, "forbidden"),
+            Code::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Code::AlreadyExists | Code::Aborted | Code::FailedPrecondition => {
+                (StatusCode::CONFLICT, "conflict")
+            }
+            Code::ResourceExhausted => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Code::Unavailable | Code::DeadlineExceeded => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        let metadata = status.metadata();
+        let code = metadata
+            .get("chat-error-code")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or(fallback)
+            .to_owned();
+        let retry_after_s = metadata
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok());
+        let message = if http == StatusCode::SERVICE_UNAVAILABLE
+            || http == StatusCode::INTERNAL_SERVER_ERROR
+        {
+            tracing::warn!(%status, "backend call failed");
+            "the service is temporarily unavailable".to_owned()
+        } else {
+            status.message().to_owned()
+        };
+        Self {
+            status: http,
+            code,
+            message,
+            retry_after_s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_http_with_the_services_code() {
+        let mut status = Status::already_exists("this username is taken");
+        status
+            .metadata_mut()
+            .insert("chat-error-code", "username_taken".parse().unwrap());
+        let error = ApiError::from(status);
+        assert_eq!(error.status, StatusCode::CONFLICT);
+        assert_eq!(error.code, "username_taken");
+
+        let mut limited = Status::resource_exhausted("slow down");
+        limited
+            .metadata_mut()
+            .insert("retry-after", "42".parse().unwrap());
+        let error = ApiError::from(limited);
+        assert_eq!(
+            (error.status, error.retry_after_s),
+            (StatusCode::TOO_MANY_REQUESTS, Some(42))
+        );
+
+        let error = ApiError::from(Status::internal("db password is hunter2"));
+        assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !error.message.contains("hunter2"),
+            "internal details stay inside"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The public REST API under `/api/v1`: JSON in and out, errors as `{"code", "message"}`, every
+//! call authorized by the account service for the exact resource it touches.
+
+mod accounts;
+pub mod error;
+mod extract;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::{get, post};
+use chat_proto::account::account_client::AccountClient;
+use tonic::transport::Channel;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The OpenAPI document of this API (`docs/openapi.json`).
+const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
+
+/// What the REST handlers call.
+pub struct RestState {
+    pub account: AccountClient<Channel>,
+}
+
+/// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond); `cors_origins` lists
+/// the browser origins allowed to call the API (`*` for any; empty for none).
+pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> Router {
+    let api = Router::new()
+        .route("/auth/register", post(accounts::register))
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/me", get(accounts::me).patch(accounts::update_me))
+        .route(
+            "/me/password",
+            axum::routing::put(accounts::change_password),
+        )
+        .route("/users", get(accounts::users))
+        .route("/users/search", get(accounts::search))
+        .route("/openapi.json", get(openapi))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(Arc::new(state));
+    let api = match cors(cors_origins) {
+        Some(layer) => api.layer(layer),
+        None => api,
+    };
+    Router::new().nest("/api/v1", api)
+}
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+    )
+}

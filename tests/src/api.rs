@@ -1,0 +1,143 @@
+//! A small REST client for the tests: raw HTTP/1.1 over TCP (one request per connection), JSON
+//! in and out, so the tests see exactly the status, headers and body the API sends.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// A response: status, raw header block, and the body parsed as JSON (Null when empty/not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    /// The error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+/// Sends one request to `addr` (host:port). `extra_headers` are full header lines.
+pub fn call(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    extra_headers: &[&str],
+) -> Reply {
+    let payload = body.map(|value| value.to_string()).unwrap_or_default();
+    let raw_body = body.map(|_| payload.as_bytes()).unwrap_or_default();
+    send_raw(
+        addr,
+        method,
+        path,
+        token,
+        raw_body,
+        "application/json",
+        extra_headers,
+    )
+}
+
+/// Sends a request whose body is exactly `raw_body` (for malformed-input tests).
+pub fn send_raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    raw_body: &[u8],
+    content_type: &str,
+    extra_headers: &[&str],
+) -> Reply {
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    if !raw_body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
+        request.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+            raw_body.len()
+        ));
+    }
+    for header in extra_headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send the head");
+    // A server may answer (413) and close before reading a large body: ignore write errors.
+    let _ = stream.write_all(raw_body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    parse(&String::from_utf8_lossy(&response))
+}
+
+fn parse(response: &str) -> Reply {
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Reply {
+        status,
+        headers: head.to_owned(),
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A username no earlier run used.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() % 100_000)
+        .unwrap_or(0);
+    format!(
+        "{prefix}{secs}{:x}{}",
+        nanos % 0xfffff,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
