@@ -6,7 +6,9 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::Stack;
 
 /// A response: status, raw header block, and the body parsed as JSON (Null when empty/not JSON).
 #[derive(Debug)]
@@ -140,4 +142,92 @@ pub fn unique_name(prefix: &str) -> String {
         nanos % 0xfffff,
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// The REST API of the running stack.
+pub struct Api {
+    /// OpenResty (host:port).
+    pub public: String,
+    /// One gateway directly (host:port).
+    pub gateway: String,
+}
+
+impl Api {
+    pub fn new() -> Self {
+        let stack = Stack::load();
+        Self {
+            public: stack.public_url.trim_start_matches("http://").to_owned(),
+            gateway: stack.gateways[0].http.clone(),
+        }
+    }
+
+    /// A call through OpenResty; `path` is below /api/v1.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        call(
+            &self.public,
+            method,
+            &format!("/api/v1{path}"),
+            token,
+            body.as_ref(),
+            &[],
+        )
+    }
+
+    /// Straight to a gateway, naming the client address OpenResty would (to test per-address
+    /// limits without sharing 127.0.0.1 with every other test).
+    pub fn call_from(&self, client_ip: &str, method: &str, path: &str, body: Value) -> Reply {
+        let header = format!("X-Real-IP: {client_ip}");
+        call(
+            &self.gateway,
+            method,
+            &format!("/api/v1{path}"),
+            None,
+            Some(&body),
+            &[&header],
+        )
+    }
+
+    /// Registers; returns the user.
+    pub fn register(&self, username: &str, password: &str) -> Value {
+        let reply = self.call(
+            "POST",
+            "/auth/register",
+            None,
+            Some(json!({"username": username, "password": password})),
+        );
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body["user"].clone()
+    }
+
+    /// Logs in; returns the token.
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let reply = self.call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        );
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A new user, logged in: (user id, token).
+    pub fn new_user(&self, prefix: &str) -> (u64, String) {
+        let name = unique_name(prefix);
+        let user = self.register(&name, "a long enough password");
+        let id = user["user_id"].as_u64().expect("a user id");
+        (id, self.login(&name, "a long enough password"))
+    }
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -7,10 +7,24 @@ use chat_proto::common::UserProfile;
 use tonic::{Request, Response, Status};
 
 use crate::accounts::Accounts;
+use crate::friends::Friends;
+use crate::store::friends::{ACCEPTED, CANCELLED, REJECTED};
 
 /// The gRPC face of the account service.
 pub struct AccountApi {
     pub accounts: Accounts,
+    pub friends: Friends,
+}
+
+impl AccountApi {
+    async fn answer(
+        &self,
+        request: pb::AnswerFriendRequestRequest,
+        status: u8,
+    ) -> Result<pb::FriendRequest, Status> {
+        let row = self.friends.answer(request, status).await?;
+        Ok(self.friends.request_view(&row).await?)
+    }
 }
 
 #[tonic::async_trait]
@@ -97,8 +111,158 @@ impl Account for AccountApi {
         &self,
         request: Request<pb::SearchUsersRequest>,
     ) -> Result<Response<pb::SearchUsersResponse>, Status> {
+        let actor = request.get_ref().actor_id;
+        let mut reply = self.accounts.search(request.into_inner()).await?;
+        let ids: Vec<u64> = reply
+            .hits
+            .iter()
+            .filter_map(|hit| hit.user.as_ref().map(|u| u.user_id))
+            .collect();
+        let relations = self.friends.relations(actor, &ids).await?;
+        for (hit, (_, relation)) in reply.hits.iter_mut().zip(relations) {
+            hit.relation = relation as i32;
+        }
+        Ok(Response::new(reply))
+    }
+
+    async fn send_friend_request(
+        &self,
+        request: Request<pb::SendFriendRequestRequest>,
+    ) -> Result<Response<pb::FriendRequest>, Status> {
         Ok(Response::new(
-            self.accounts.search(request.into_inner()).await?,
+            self.friends.send_request(request.into_inner()).await?,
         ))
+    }
+
+    async fn list_friend_requests(
+        &self,
+        request: Request<pb::ListFriendRequestsRequest>,
+    ) -> Result<Response<pb::ListFriendRequestsResponse>, Status> {
+        Ok(Response::new(
+            self.friends.list_requests(request.into_inner()).await?,
+        ))
+    }
+
+    async fn accept_friend_request(
+        &self,
+        request: Request<pb::AnswerFriendRequestRequest>,
+    ) -> Result<Response<pb::Friend>, Status> {
+        let request = request.into_inner();
+        let me = request.actor_id;
+        let row = self.friends.answer(request, ACCEPTED).await?;
+        Ok(Response::new(self.friends.friend(me, row.from_id).await?))
+    }
+
+    async fn reject_friend_request(
+        &self,
+        request: Request<pb::AnswerFriendRequestRequest>,
+    ) -> Result<Response<pb::FriendRequest>, Status> {
+        Ok(Response::new(
+            self.answer(request.into_inner(), REJECTED).await?,
+        ))
+    }
+
+    async fn cancel_friend_request(
+        &self,
+        request: Request<pb::AnswerFriendRequestRequest>,
+    ) -> Result<Response<pb::FriendRequest>, Status> {
+        Ok(Response::new(
+            self.answer(request.into_inner(), CANCELLED).await?,
+        ))
+    }
+
+    async fn list_friends(
+        &self,
+        request: Request<pb::ListFriendsRequest>,
+    ) -> Result<Response<pb::ListFriendsResponse>, Status> {
+        Ok(Response::new(
+            self.friends.list_friends(request.into_inner()).await?,
+        ))
+    }
+
+    async fn set_friend_remark(
+        &self,
+        request: Request<pb::SetFriendRemarkRequest>,
+    ) -> Result<Response<pb::Friend>, Status> {
+        Ok(Response::new(
+            self.friends.set_remark(request.into_inner()).await?,
+        ))
+    }
+
+    async fn delete_friend(
+        &self,
+        request: Request<pb::DeleteFriendRequest>,
+    ) -> Result<Response<pb::DeleteFriendResponse>, Status> {
+        let request = request.into_inner();
+        self.friends
+            .delete_friend(request.actor_id, request.friend_id)
+            .await?;
+        Ok(Response::new(pb::DeleteFriendResponse {}))
+    }
+
+    async fn block_user(
+        &self,
+        request: Request<pb::BlockUserRequest>,
+    ) -> Result<Response<pb::BlockUserResponse>, Status> {
+        let request = request.into_inner();
+        self.friends
+            .block(request.actor_id, request.user_id)
+            .await?;
+        Ok(Response::new(pb::BlockUserResponse {}))
+    }
+
+    async fn unblock_user(
+        &self,
+        request: Request<pb::BlockUserRequest>,
+    ) -> Result<Response<pb::BlockUserResponse>, Status> {
+        let request = request.into_inner();
+        self.friends
+            .unblock(request.actor_id, request.user_id)
+            .await?;
+        Ok(Response::new(pb::BlockUserResponse {}))
+    }
+
+    async fn list_blocked(
+        &self,
+        request: Request<pb::ListBlockedRequest>,
+    ) -> Result<Response<pb::ListBlockedResponse>, Status> {
+        Ok(Response::new(
+            self.friends.list_blocked(request.into_inner()).await?,
+        ))
+    }
+
+    async fn are_friends(
+        &self,
+        request: Request<pb::AreFriendsRequest>,
+    ) -> Result<Response<pb::AreFriendsResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.friends
+                .are_friends(request.user_a, request.user_b)
+                .await?,
+        ))
+    }
+
+    async fn is_blocked(
+        &self,
+        request: Request<pb::IsBlockedRequest>,
+    ) -> Result<Response<pb::IsBlockedResponse>, Status> {
+        let request = request.into_inner();
+        let blocked = self
+            .friends
+            .is_blocked(request.blocker_id, request.user_id)
+            .await?;
+        Ok(Response::new(pb::IsBlockedResponse { blocked }))
+    }
+
+    async fn friend_ids(
+        &self,
+        request: Request<pb::FriendIdsRequest>,
+    ) -> Result<Response<pb::FriendIdsResponse>, Status> {
+        let friend_ids = self
+            .friends
+            .friend_ids(request.into_inner().user_id)
+            .await?;
+        Ok(Response::new(pb::FriendIdsResponse { friend_ids }))
     }
 }

@@ -29,6 +29,9 @@ pub enum AccountError {
     /// A dependency failed.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A transaction lost a deadlock; running it again will do.
+    #[error("conflicting concurrent change: {0}")]
+    Retry(String),
 }
 
 impl AccountError {
@@ -53,14 +56,36 @@ impl AccountError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Internal(_) => "internal",
+            Self::Internal(_) | Self::Retry(_) => "internal",
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AccountError {
     fn from(error: sea_orm::DbErr) -> Self {
+        if crate::store::is_retryable(&error) {
+            return Self::Retry(error.to_string());
+        }
         Self::Internal(format!("database: {error}"))
+    }
+}
+
+/// Runs `attempt` again (up to three times) when it lost a deadlock.
+pub async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, AccountError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AccountError>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(AccountError::Retry(reason)) if tries < 3 => {
+                tries += 1;
+                tracing::debug!(%reason, tries, "retrying a transaction");
+            }
+            Err(AccountError::Retry(reason)) => return Err(AccountError::Internal(reason)),
+            outcome => return outcome,
+        }
     }
 }
 
@@ -80,7 +105,7 @@ impl From<AccountError> for Status {
             AccountError::NotFound(_) => Status::not_found(message),
             AccountError::Conflict { .. } => Status::already_exists(message),
             AccountError::RateLimited { .. } => Status::resource_exhausted(message),
-            AccountError::Internal(_) => {
+            AccountError::Internal(_) | AccountError::Retry(_) => {
                 tracing::error!(%error, "account request failed");
                 Status::internal("internal error")
             }

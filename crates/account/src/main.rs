@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod config;
 mod error;
+mod friends;
 mod limits;
 mod store;
 mod validate;
@@ -38,8 +39,13 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
     let cluster = &config.common.cluster;
+    let users = store::users::Users::new(db.clone());
+    let friends = friends::Friends {
+        db: db.clone(),
+        users: users.clone(),
+    };
     let accounts = Accounts {
-        users: store::users::Users::new(db.clone()),
+        users,
         tokens: auth::Tokens::new(redis.clone(), cluster, config.token_ttl),
         limits: limits::LoginLimits::new(
             redis.clone(),
@@ -56,7 +62,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         DependencyCheck::grpc_peer("router", router),
     ];
     host.serve(&[SERVICE_NAME], checks, |server| {
-        server.add_service(AccountServer::new(api::AccountApi { accounts }))
+        server.add_service(AccountServer::new(api::AccountApi { accounts, friends }))
     })
     .await
 }

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateUsers)]
+        vec![Box::new(CreateUsers), Box::new(CreateFriends)]
     }
 }
 
@@ -53,6 +53,72 @@ impl MigrationTrait for CreateUsers {
             .get_connection()
             .execute_unprepared("DROP TABLE users")
             .await?;
+        Ok(())
+    }
+}
+
+struct CreateFriends;
+
+impl MigrationName for CreateFriends {
+    fn name(&self) -> &str {
+        "m0002_create_friends"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFriends {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // pending_pair is set only while a request is pending, so the unique key allows one
+        // pending request per pair (either direction) and any number of answered ones.
+        db.execute_unprepared(
+            "CREATE TABLE friend_requests (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                from_id BIGINT UNSIGNED NOT NULL,
+                to_id BIGINT UNSIGNED NOT NULL,
+                message VARCHAR(256) NOT NULL DEFAULT '',
+                remark VARCHAR(64) NOT NULL DEFAULT '',
+                status TINYINT UNSIGNED NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                updated_at_ms BIGINT NOT NULL,
+                pending_pair VARCHAR(41) AS (IF(status = 1,
+                    CONCAT(LEAST(from_id, to_id), ':', GREATEST(from_id, to_id)), NULL)) PERSISTENT,
+                UNIQUE KEY friend_requests_pending_pair (pending_pair),
+                KEY friend_requests_incoming (to_id, status, id),
+                KEY friend_requests_outgoing (from_id, status, id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        // One row per direction: each side keeps its own remark.
+        db.execute_unprepared(
+            "CREATE TABLE friendships (
+                user_id BIGINT UNSIGNED NOT NULL,
+                friend_id BIGINT UNSIGNED NOT NULL,
+                remark VARCHAR(64) NOT NULL DEFAULT '',
+                since_ms BIGINT NOT NULL,
+                PRIMARY KEY (user_id, friend_id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE TABLE blocks (
+                blocker_id BIGINT UNSIGNED NOT NULL,
+                blocked_id BIGINT UNSIGNED NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                PRIMARY KEY (blocker_id, blocked_id),
+                KEY blocks_blocked (blocked_id, blocker_id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for table in ["blocks", "friendships", "friend_requests"] {
+            db.execute_unprepared(&format!("DROP TABLE {table}"))
+                .await?;
+        }
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The account schema: migrations and one module of queries per table group.
 
+pub mod friends;
 pub mod migrations;
 pub mod users;
 
@@ -14,4 +15,20 @@ pub fn is_duplicate(error: &DbErr) -> bool {
         other => other.to_string(),
     };
     text.contains("1062") || text.contains("Duplicate entry")
+}
+
+/// Whether a database error is a deadlock or lock timeout, which a retry resolves.
+pub fn is_retryable(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("1213") || text.contains("1205") || text.contains("Deadlock")
+}
+
+/// Begins a READ COMMITTED transaction: correctness rests on row locks and unique keys, and
+/// REPEATABLE READ's gap locks would only add deadlocks between unrelated users.
+pub async fn begin(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    db.begin_with_config(Some(sea_orm::IsolationLevel::ReadCommitted), None)
+        .await
 }

@@ -18,7 +18,7 @@ pub struct UserRow {
 
 const COLUMNS: &str = "id, username, password_hash, nickname, avatar_url, bio, last_seen_ms";
 
-fn statement(sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+pub(crate) fn statement(sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
     Statement::from_sql_and_values(DatabaseBackend::MySql, sql, values)
 }
 

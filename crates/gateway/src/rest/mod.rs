@@ -4,6 +4,7 @@
 mod accounts;
 pub mod error;
 mod extract;
+mod friends;
 
 use std::sync::Arc;
 
@@ -37,6 +38,27 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
         )
         .route("/users", get(accounts::users))
         .route("/users/search", get(accounts::search))
+        .route("/friends", get(friends::list_friends))
+        .route(
+            "/friends/{id}",
+            axum::routing::delete(friends::delete_friend),
+        )
+        .route(
+            "/friends/{id}/remark",
+            axum::routing::put(friends::set_remark),
+        )
+        .route(
+            "/friends/requests",
+            get(friends::list_requests).post(friends::send_request),
+        )
+        .route("/friends/requests/{id}/accept", post(friends::accept))
+        .route("/friends/requests/{id}/reject", post(friends::reject))
+        .route("/friends/requests/{id}/cancel", post(friends::cancel))
+        .route("/blocks", get(friends::list_blocked))
+        .route(
+            "/blocks/{id}",
+            axum::routing::put(friends::block).delete(friends::unblock),
+        )
         .route("/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(Arc::new(state));
