@@ -120,3 +120,35 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// A positive numeric id from the path (`/friends/{id}`); anything else is a 400 in the API's
+/// format rather than axum's plain-text rejection.
+pub struct IdPath(pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_id",
+                        "the path needs an id",
+                    )
+                })?;
+        raw.parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_id",
+                    format!("`{raw}` is not an id"),
+                )
+            })
+    }
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chat_proto::account as pb;
 use chat_proto::common::PageRequest;
@@ -13,18 +13,7 @@ use serde_json::{Value, json};
 use super::RestState;
 use super::accounts::user_json;
 use super::error::ApiError;
-use super::extract::{Caller, JsonBody};
-
-/// A numeric id from the path, or a 400 in the API's format.
-pub fn id_param(raw: &str, what: &str) -> Result<u64, ApiError> {
-    raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_id",
-            format!("`{raw}` is not a {what} id"),
-        )
-    })
-}
+use super::extract::{Caller, IdPath, JsonBody};
 
 fn request_json(request: &pb::FriendRequest) -> Value {
     let status = match pb::FriendRequestStatus::try_from(request.status)
@@ -137,22 +126,18 @@ pub struct Answer {
     remark: String,
 }
 
-fn answer_request(
-    caller: &Caller,
-    id: &str,
-    remark: String,
-) -> Result<pb::AnswerFriendRequestRequest, ApiError> {
-    Ok(pb::AnswerFriendRequestRequest {
+fn answer_request(caller: &Caller, id: u64, remark: String) -> pb::AnswerFriendRequestRequest {
+    pb::AnswerFriendRequestRequest {
         actor_id: caller.user_id,
-        request_id: id_param(id, "request")?,
+        request_id: id,
         remark,
-    })
+    }
 }
 
 pub async fn accept(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     // The body is optional: an empty one accepts without a remark.
@@ -168,7 +153,7 @@ pub async fn accept(
     let friend = state
         .account
         .clone()
-        .accept_friend_request(answer_request(&caller, &id, remark)?)
+        .accept_friend_request(answer_request(&caller, id, remark))
         .await?
         .into_inner();
     Ok(Json(json!({ "friend": friend_json(&friend) })))
@@ -177,12 +162,12 @@ pub async fn accept(
 pub async fn reject(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let request = state
         .account
         .clone()
-        .reject_friend_request(answer_request(&caller, &id, String::new())?)
+        .reject_friend_request(answer_request(&caller, id, String::new()))
         .await?
         .into_inner();
     Ok(Json(json!({ "request": request_json(&request) })))
@@ -191,12 +176,12 @@ pub async fn reject(
 pub async fn cancel(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<Value>, ApiError> {
     let request = state
         .account
         .clone()
-        .cancel_friend_request(answer_request(&caller, &id, String::new())?)
+        .cancel_friend_request(answer_request(&caller, id, String::new()))
         .await?
         .into_inner();
     Ok(Json(json!({ "request": request_json(&request) })))
@@ -230,7 +215,7 @@ pub struct Remark {
 pub async fn set_remark(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<Remark>,
 ) -> Result<Json<Value>, ApiError> {
     let friend = state
@@ -238,7 +223,7 @@ pub async fn set_remark(
         .clone()
         .set_friend_remark(pb::SetFriendRemarkRequest {
             actor_id: caller.user_id,
-            friend_id: id_param(&id, "user")?,
+            friend_id: id,
             remark: body.remark,
         })
         .await?
@@ -249,14 +234,14 @@ pub async fn set_remark(
 pub async fn delete_friend(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     state
         .account
         .clone()
         .delete_friend(pb::DeleteFriendRequest {
             actor_id: caller.user_id,
-            friend_id: id_param(&id, "user")?,
+            friend_id: id,
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -265,14 +250,14 @@ pub async fn delete_friend(
 pub async fn block(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     state
         .account
         .clone()
         .block_user(pb::BlockUserRequest {
             actor_id: caller.user_id,
-            user_id: id_param(&id, "user")?,
+            user_id: id,
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -281,14 +266,14 @@ pub async fn block(
 pub async fn unblock(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<StatusCode, ApiError> {
     state
         .account
         .clone()
         .unblock_user(pb::BlockUserRequest {
             actor_id: caller.user_id,
-            user_id: id_param(&id, "user")?,
+            user_id: id,
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
