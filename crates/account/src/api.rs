@@ -8,12 +8,14 @@ use tonic::{Request, Response, Status};
 
 use crate::accounts::Accounts;
 use crate::friends::Friends;
+use crate::groups::Groups;
 use crate::store::friends::{ACCEPTED, CANCELLED, REJECTED};
 
 /// The gRPC face of the account service.
 pub struct AccountApi {
     pub accounts: Accounts,
     pub friends: Friends,
+    pub groups: Groups,
 }
 
 impl AccountApi {
@@ -264,5 +266,166 @@ impl Account for AccountApi {
             .friend_ids(request.into_inner().user_id)
             .await?;
         Ok(Response::new(pb::FriendIdsResponse { friend_ids }))
+    }
+
+    async fn create_group(
+        &self,
+        request: Request<pb::CreateGroupRequest>,
+    ) -> Result<Response<pb::Group>, Status> {
+        Ok(Response::new(
+            self.groups.create(request.into_inner()).await?,
+        ))
+    }
+
+    async fn get_group(
+        &self,
+        request: Request<pb::GetGroupRequest>,
+    ) -> Result<Response<pb::Group>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.groups.get(request.actor_id, request.group_id).await?,
+        ))
+    }
+
+    async fn update_group(
+        &self,
+        request: Request<pb::UpdateGroupRequest>,
+    ) -> Result<Response<pb::Group>, Status> {
+        Ok(Response::new(
+            self.groups.update(request.into_inner()).await?,
+        ))
+    }
+
+    async fn dissolve_group(
+        &self,
+        request: Request<pb::DissolveGroupRequest>,
+    ) -> Result<Response<pb::DissolveGroupResponse>, Status> {
+        let request = request.into_inner();
+        self.groups
+            .dissolve(request.actor_id, request.group_id)
+            .await?;
+        Ok(Response::new(pb::DissolveGroupResponse {}))
+    }
+
+    async fn list_my_groups(
+        &self,
+        request: Request<pb::ListMyGroupsRequest>,
+    ) -> Result<Response<pb::ListMyGroupsResponse>, Status> {
+        Ok(Response::new(
+            self.groups.my_groups(request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_group_members(
+        &self,
+        request: Request<pb::ListGroupMembersRequest>,
+    ) -> Result<Response<pb::ListGroupMembersResponse>, Status> {
+        Ok(Response::new(
+            self.groups.members(request.into_inner()).await?,
+        ))
+    }
+
+    async fn invite_to_group(
+        &self,
+        request: Request<pb::InviteToGroupRequest>,
+    ) -> Result<Response<pb::InviteToGroupResponse>, Status> {
+        let added_user_ids = self.groups.invite(request.into_inner()).await?;
+        Ok(Response::new(pb::InviteToGroupResponse { added_user_ids }))
+    }
+
+    async fn join_group(
+        &self,
+        request: Request<pb::JoinGroupRequest>,
+    ) -> Result<Response<pb::JoinGroupResponse>, Status> {
+        Ok(Response::new(self.groups.join(request.into_inner()).await?))
+    }
+
+    async fn list_join_requests(
+        &self,
+        request: Request<pb::ListJoinRequestsRequest>,
+    ) -> Result<Response<pb::ListJoinRequestsResponse>, Status> {
+        Ok(Response::new(
+            self.groups.join_requests(request.into_inner()).await?,
+        ))
+    }
+
+    async fn approve_join_request(
+        &self,
+        request: Request<pb::AnswerJoinRequestRequest>,
+    ) -> Result<Response<pb::JoinRequest>, Status> {
+        let request = request.into_inner();
+        let row = self
+            .groups
+            .answer_join(request.actor_id, request.join_request_id, true)
+            .await?;
+        Ok(Response::new(self.groups.join_request_view(&row).await?))
+    }
+
+    async fn reject_join_request(
+        &self,
+        request: Request<pb::AnswerJoinRequestRequest>,
+    ) -> Result<Response<pb::JoinRequest>, Status> {
+        let request = request.into_inner();
+        let row = self
+            .groups
+            .answer_join(request.actor_id, request.join_request_id, false)
+            .await?;
+        Ok(Response::new(self.groups.join_request_view(&row).await?))
+    }
+
+    async fn leave_group(
+        &self,
+        request: Request<pb::LeaveGroupRequest>,
+    ) -> Result<Response<pb::LeaveGroupResponse>, Status> {
+        let request = request.into_inner();
+        self.groups
+            .leave(request.actor_id, request.group_id)
+            .await?;
+        Ok(Response::new(pb::LeaveGroupResponse {}))
+    }
+
+    async fn kick_member(
+        &self,
+        request: Request<pb::KickMemberRequest>,
+    ) -> Result<Response<pb::KickMemberResponse>, Status> {
+        let request = request.into_inner();
+        self.groups
+            .kick(request.actor_id, request.group_id, request.user_id)
+            .await?;
+        Ok(Response::new(pb::KickMemberResponse {}))
+    }
+
+    async fn set_admin(
+        &self,
+        request: Request<pb::SetAdminRequest>,
+    ) -> Result<Response<pb::GroupMember>, Status> {
+        Ok(Response::new(
+            self.groups.set_admin(request.into_inner()).await?,
+        ))
+    }
+
+    async fn mute_member(
+        &self,
+        request: Request<pb::MuteMemberRequest>,
+    ) -> Result<Response<pb::GroupMember>, Status> {
+        Ok(Response::new(self.groups.mute(request.into_inner()).await?))
+    }
+
+    async fn transfer_ownership(
+        &self,
+        request: Request<pb::TransferOwnershipRequest>,
+    ) -> Result<Response<pb::Group>, Status> {
+        Ok(Response::new(
+            self.groups.transfer(request.into_inner()).await?,
+        ))
+    }
+
+    async fn group_members(
+        &self,
+        request: Request<pb::GroupMembersRequest>,
+    ) -> Result<Response<pb::GroupMembersResponse>, Status> {
+        Ok(Response::new(
+            self.groups.member_ids(request.into_inner()).await?,
+        ))
     }
 }

@@ -78,6 +78,10 @@ pub struct Config {
     #[arg(long, env = "CHAT_ACCOUNT_LOGIN_WINDOW", default_value = "5m", value_parser = parse_duration)]
     pub login_window: Duration,
 
+    /// Most members a group may have.
+    #[arg(long, env = "CHAT_ACCOUNT_GROUP_MEMBER_LIMIT", default_value_t = 2000)]
+    pub group_member_limit: u32,
+
     #[command(flatten)]
     pub common: CommonFlags,
 }

@@ -6,6 +6,7 @@ mod auth;
 mod config;
 mod error;
 mod friends;
+mod groups;
 mod limits;
 mod store;
 mod validate;
@@ -44,6 +45,11 @@ async fn run(config: Config) -> Result<(), StartupError> {
         db: db.clone(),
         users: users.clone(),
     };
+    let groups = groups::Groups {
+        db: db.clone(),
+        users: users.clone(),
+        member_limit: config.group_member_limit,
+    };
     let accounts = Accounts {
         users,
         tokens: auth::Tokens::new(redis.clone(), cluster, config.token_ttl),
@@ -62,7 +68,11 @@ async fn run(config: Config) -> Result<(), StartupError> {
         DependencyCheck::grpc_peer("router", router),
     ];
     host.serve(&[SERVICE_NAME], checks, |server| {
-        server.add_service(AccountServer::new(api::AccountApi { accounts, friends }))
+        server.add_service(AccountServer::new(api::AccountApi {
+            accounts,
+            friends,
+            groups,
+        }))
     })
     .await
 }

@@ -9,7 +9,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateUsers), Box::new(CreateFriends)]
+        vec![
+            Box::new(CreateUsers),
+            Box::new(CreateFriends),
+            Box::new(CreateGroups),
+        ]
     }
 }
 
@@ -116,6 +120,75 @@ impl MigrationTrait for CreateFriends {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         for table in ["blocks", "friendships", "friend_requests"] {
+            db.execute_unprepared(&format!("DROP TABLE {table}"))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+struct CreateGroups;
+
+impl MigrationName for CreateGroups {
+    fn name(&self) -> &str {
+        "m0003_create_groups"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateGroups {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // `version` changes with every membership or mute change, so callers can cache members.
+        db.execute_unprepared(
+            "CREATE TABLE chat_groups (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                name VARCHAR(64) NOT NULL,
+                description VARCHAR(512) NOT NULL DEFAULT '',
+                avatar_url VARCHAR(512) NOT NULL DEFAULT '',
+                join_mode TINYINT UNSIGNED NOT NULL,
+                password_hash VARCHAR(255) NOT NULL DEFAULT '',
+                owner_id BIGINT UNSIGNED NOT NULL,
+                member_count INT UNSIGNED NOT NULL DEFAULT 0,
+                member_limit INT UNSIGNED NOT NULL,
+                version BIGINT UNSIGNED NOT NULL DEFAULT 1,
+                created_at_ms BIGINT NOT NULL,
+                updated_at_ms BIGINT NOT NULL
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE TABLE group_members (
+                group_id BIGINT UNSIGNED NOT NULL,
+                user_id BIGINT UNSIGNED NOT NULL,
+                role TINYINT UNSIGNED NOT NULL,
+                joined_at_ms BIGINT NOT NULL,
+                muted_until_ms BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (group_id, user_id),
+                KEY group_members_by_user (user_id, group_id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE TABLE group_join_requests (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                group_id BIGINT UNSIGNED NOT NULL,
+                user_id BIGINT UNSIGNED NOT NULL,
+                message VARCHAR(256) NOT NULL DEFAULT '',
+                status TINYINT UNSIGNED NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                pending_key VARCHAR(41) AS (IF(status = 1, CONCAT(group_id, ':', user_id), NULL)) PERSISTENT,
+                UNIQUE KEY group_join_requests_pending (pending_key),
+                KEY group_join_requests_by_group (group_id, status, id)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for table in ["group_join_requests", "group_members", "chat_groups"] {
             db.execute_unprepared(&format!("DROP TABLE {table}"))
                 .await?;
         }

@@ -1,6 +1,7 @@
 //! The account schema: migrations and one module of queries per table group.
 
 pub mod friends;
+pub mod groups;
 pub mod migrations;
 pub mod users;
 

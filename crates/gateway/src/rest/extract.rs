@@ -152,3 +152,32 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             })
     }
 }
+
+/// Two positive numeric ids from the path (`/groups/{id}/members/{user}`).
+pub struct IdPair(pub u64, pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let bad = || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_id",
+                "the path needs two ids",
+            )
+        };
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| bad())?;
+        match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(a), Ok(b)) if a > 0 && b > 0 => Ok(Self(a, b)),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_id",
+                format!("`{a}`/`{b}` are not ids"),
+            )),
+        }
+    }
+}

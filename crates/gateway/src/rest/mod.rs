@@ -5,6 +5,7 @@ mod accounts;
 pub mod error;
 mod extract;
 mod friends;
+mod groups;
 
 use std::sync::Arc;
 
@@ -54,6 +55,33 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
         .route("/friends/requests/{id}/accept", post(friends::accept))
         .route("/friends/requests/{id}/reject", post(friends::reject))
         .route("/friends/requests/{id}/cancel", post(friends::cancel))
+        .route("/groups", get(groups::mine).post(groups::create))
+        .route(
+            "/groups/{id}",
+            get(groups::get)
+                .patch(groups::update)
+                .delete(groups::dissolve),
+        )
+        .route("/groups/{id}/members", get(groups::members))
+        .route(
+            "/groups/{id}/members/{user}",
+            axum::routing::delete(groups::kick),
+        )
+        .route(
+            "/groups/{id}/admins/{user}",
+            axum::routing::put(groups::make_admin).delete(groups::unmake_admin),
+        )
+        .route(
+            "/groups/{id}/mutes/{user}",
+            axum::routing::put(groups::mute).delete(groups::unmute),
+        )
+        .route("/groups/{id}/invitations", post(groups::invite))
+        .route("/groups/{id}/join", post(groups::join))
+        .route("/groups/{id}/join-requests", get(groups::join_requests))
+        .route("/groups/{id}/leave", post(groups::leave))
+        .route("/groups/{id}/transfer", post(groups::transfer))
+        .route("/groups/join-requests/{id}/approve", post(groups::approve))
+        .route("/groups/join-requests/{id}/reject", post(groups::reject))
         .route("/blocks", get(friends::list_blocked))
         .route(
             "/blocks/{id}",
