@@ -9,6 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::accounts::Accounts;
 use crate::friends::Friends;
 use crate::groups::Groups;
+use crate::notify::Notifier;
 use crate::store::friends::{ACCEPTED, CANCELLED, REJECTED};
 
 /// The gRPC face of the account service.
@@ -16,6 +17,7 @@ pub struct AccountApi {
     pub accounts: Accounts,
     pub friends: Friends,
     pub groups: Groups,
+    pub notifier: Notifier,
 }
 
 impl AccountApi {
@@ -426,6 +428,15 @@ impl Account for AccountApi {
     ) -> Result<Response<pb::GroupMembersResponse>, Status> {
         Ok(Response::new(
             self.groups.member_ids(request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_notifications(
+        &self,
+        request: Request<pb::ListNotificationsRequest>,
+    ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
+        Ok(Response::new(
+            self.notifier.list(request.into_inner()).await?,
         ))
     }
 }

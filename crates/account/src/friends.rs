@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::{now_ms, profile};
 use crate::error::{AccountError, retrying};
+use crate::notify::Notifier;
 use crate::store::friends::{self as store, ACCEPTED, CANCELLED, PENDING, REJECTED, RequestRow};
 use crate::store::users::Users;
 use crate::store::{begin, is_duplicate};
@@ -15,11 +16,19 @@ use crate::validate;
 
 const MAX_PAGE: u32 = 100;
 
+/// What sending a request did.
+enum Sent {
+    New,
+    Updated,
+    AcceptedTheirs,
+}
+
 /// The friends logic, over the account database.
 #[derive(Clone)]
 pub struct Friends {
     pub db: DatabaseConnection,
     pub users: Users,
+    pub notifier: Notifier,
 }
 
 fn page_size(page: &Option<PageRequest>) -> u64 {
@@ -86,6 +95,44 @@ impl Friends {
         if self.users.by_id(them).await?.is_none() {
             return Err(AccountError::NotFound(format!("no user {them}")));
         }
+        let (id, outcome) = retrying(|| self.send_request_once(&request)).await?;
+        let row = store::request(&self.db, id)
+            .await?
+            .ok_or_else(|| AccountError::Internal("request vanished".into()))?;
+        let details = serde_json::json!({ "request_id": row.id, "message": row.message });
+        match outcome {
+            Sent::New => {
+                self.notifier
+                    .announce(
+                        &[them],
+                        pb::NotificationKind::FriendRequestReceived,
+                        me,
+                        0,
+                        details,
+                    )
+                    .await
+            }
+            Sent::AcceptedTheirs => {
+                self.notifier
+                    .announce(
+                        &[them],
+                        pb::NotificationKind::FriendRequestAccepted,
+                        me,
+                        0,
+                        details,
+                    )
+                    .await
+            }
+            Sent::Updated => {}
+        }
+        self.request_view(&row).await
+    }
+
+    async fn send_request_once(
+        &self,
+        request: &pb::SendFriendRequestRequest,
+    ) -> Result<(u64, Sent), AccountError> {
+        let (me, them) = (request.actor_id, request.to_user_id);
         let now = now_ms();
         let tx = begin(&self.db).await?;
         if store::is_blocked(&tx, me, them).await? || store::is_blocked(&tx, them, me).await? {
@@ -99,21 +146,21 @@ impl Friends {
                 "you are friends already",
             ));
         }
-        let id = match store::pending_between(&tx, me, them).await? {
+        let sent = match store::pending_between(&tx, me, them).await? {
             Some(theirs) if theirs.from_id == them => {
                 store::answer(&tx, theirs.id, ACCEPTED, now).await?;
                 store::befriend(&tx, me, &request.remark, them, &theirs.remark, now).await?;
-                theirs.id
+                (theirs.id, Sent::AcceptedTheirs)
             }
             Some(mine) => {
                 store::update_pending(&tx, mine.id, &request.message, &request.remark, now).await?;
-                mine.id
+                (mine.id, Sent::Updated)
             }
             None => {
                 match store::insert_request(&tx, me, them, &request.message, &request.remark, now)
                     .await
                 {
-                    Ok(id) => id,
+                    Ok(id) => (id, Sent::New),
                     // Both asked at the same instant: the other transaction's request won.
                     Err(error) if is_duplicate(&error) => {
                         return Err(AccountError::conflict(
@@ -126,10 +173,7 @@ impl Friends {
             }
         };
         tx.commit().await?;
-        let row = store::request(&self.db, id)
-            .await?
-            .ok_or_else(|| AccountError::Internal("request vanished".into()))?;
-        self.request_view(&row).await
+        Ok(sent)
     }
 
     pub async fn list_requests(
@@ -164,6 +208,27 @@ impl Friends {
         status: u8,
     ) -> Result<RequestRow, AccountError> {
         validate::text("remark", &request.remark, 64)?;
+        let row = retrying(|| self.answer_once(&request, status)).await?;
+        if status == ACCEPTED {
+            let details = serde_json::json!({ "request_id": row.id });
+            self.notifier
+                .announce(
+                    &[row.from_id],
+                    pb::NotificationKind::FriendRequestAccepted,
+                    request.actor_id,
+                    0,
+                    details,
+                )
+                .await;
+        }
+        Ok(row)
+    }
+
+    async fn answer_once(
+        &self,
+        request: &pb::AnswerFriendRequestRequest,
+        status: u8,
+    ) -> Result<RequestRow, AccountError> {
         let me = request.actor_id;
         let tx = begin(&self.db).await?;
         let row = store::request_for_update(&tx, request.request_id).await?;

@@ -4,12 +4,15 @@
 //! group row first and bumps its membership version.
 
 use chat_proto::account as pb;
+use chat_proto::account::NotificationKind as Kind;
 use chat_proto::common::PageRequest;
 use sea_orm::DatabaseConnection;
+use serde_json::json;
 
 use crate::accounts::{now_ms, profile};
 use crate::auth;
 use crate::error::{AccountError, retrying};
+use crate::notify::Notifier;
 use crate::store::friends as friend_store;
 use crate::store::groups::{
     self as store, ADMIN, GroupRow, JoinRequestRow, MEMBER, MemberRow, OWNER,
@@ -29,6 +32,7 @@ pub struct Groups {
     pub users: Users,
     /// Most members a group may have.
     pub member_limit: u32,
+    pub notifier: Notifier,
 }
 
 fn not_found(group_id: u64) -> AccountError {
@@ -113,6 +117,51 @@ async fn password_hash(mode: u8, password: &str) -> Result<String, AccountError>
 }
 
 impl Groups {
+    /// Current members, leaving out `except`.
+    async fn members_except(&self, group_id: u64, except: &[u64]) -> Vec<u64> {
+        match store::member_ids(&self.db, group_id, now_ms()).await {
+            Ok((ids, _)) => ids.into_iter().filter(|id| !except.contains(id)).collect(),
+            Err(error) => {
+                tracing::warn!(%error, group_id, "cannot list members to notify");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Tells `joined` they were added (when `added` by someone) and the other members who joined.
+    async fn announce_joined(&self, group_id: u64, actor: u64, joined: &[u64], added: bool) {
+        if joined.is_empty() {
+            return;
+        }
+        if added {
+            self.notifier
+                .announce(joined, Kind::GroupAdded, actor, group_id, json!({}))
+                .await;
+        }
+        let mut except = joined.to_vec();
+        except.push(actor);
+        let others = self.members_except(group_id, &except).await;
+        let details = json!({ "user_ids": joined });
+        self.notifier
+            .announce(&others, Kind::GroupMemberJoined, actor, group_id, details)
+            .await;
+    }
+
+    /// The owner and admins.
+    async fn managers(&self, group_id: u64) -> Vec<u64> {
+        match store::members(&self.db, group_id, 0, u64::MAX).await {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|m| m.role >= ADMIN)
+                .map(|m| m.user_id)
+                .collect(),
+            Err(error) => {
+                tracing::warn!(%error, group_id, "cannot list admins to notify");
+                Vec::new()
+            }
+        }
+    }
+
     /// The caller's membership, or 403 (the group exists but they are not in it) / 404.
     async fn require_member(
         &self,
@@ -218,6 +267,9 @@ impl Groups {
             Ok(id)
         })
         .await?;
+        self.notifier
+            .announce(&invitees, Kind::GroupAdded, me, id, json!({ "name": name }))
+            .await;
         self.get(me, id).await
     }
 
@@ -283,6 +335,12 @@ impl Groups {
         }
         store::update_group(&tx, &group, now_ms()).await?;
         tx.commit().await?;
+        let others = self.members_except(group_id, &[me]).await;
+        let details =
+            json!({ "name": group.name, "join_mode": mode_of(group.join_mode).as_str_name() });
+        self.notifier
+            .announce(&others, Kind::GroupUpdated, me, group_id, details)
+            .await;
         self.get(me, group_id).await
     }
 
@@ -295,6 +353,10 @@ impl Groups {
         let (members, _) = store::member_ids(&tx, group_id, now_ms()).await?;
         store::delete_group(&tx, group_id).await?;
         tx.commit().await?;
+        let others: Vec<u64> = members.iter().copied().filter(|id| *id != me).collect();
+        self.notifier
+            .announce(&others, Kind::GroupDissolved, me, group_id, json!({}))
+            .await;
         Ok(members)
     }
 
@@ -376,7 +438,7 @@ impl Groups {
                 "name at least one friend to invite",
             ));
         }
-        retrying(|| async {
+        let added = retrying(|| async {
             let tx = begin(&self.db).await?;
             let group = store::group(&tx, group_id, true)
                 .await?
@@ -406,7 +468,9 @@ impl Groups {
             tx.commit().await?;
             Ok(added)
         })
-        .await
+        .await?;
+        self.announce_joined(group_id, me, &added, true).await;
+        Ok(added)
     }
 
     pub async fn join(
@@ -424,7 +488,7 @@ impl Groups {
         {
             return Err(AccountError::Forbidden("wrong group password".into()));
         }
-        retrying(|| async {
+        let outcome = retrying(|| async {
             let tx = begin(&self.db).await?;
             let group = store::group(&tx, group_id, true)
                 .await?
@@ -479,7 +543,17 @@ impl Groups {
             tx.commit().await?;
             Ok(outcome)
         })
-        .await
+        .await?;
+        if outcome.join_request_id == 0 {
+            self.announce_joined(group_id, me, &[me], false).await;
+        } else {
+            let managers = self.managers(group_id).await;
+            let details = json!({ "join_request_id": outcome.join_request_id, "user_id": me });
+            self.notifier
+                .announce(&managers, Kind::GroupJoinRequested, me, group_id, details)
+                .await;
+        }
+        Ok(outcome)
     }
 
     pub async fn join_requests(
@@ -539,7 +613,7 @@ impl Groups {
         request_id: u64,
         approve: bool,
     ) -> Result<JoinRequestRow, AccountError> {
-        retrying(|| async {
+        let row = retrying(|| async {
             let tx = begin(&self.db).await?;
             let row = store::join_request(&tx, request_id, true).await?;
             let Some(row) = row else {
@@ -580,7 +654,12 @@ impl Groups {
                 ..row
             })
         })
-        .await
+        .await?;
+        if approve {
+            self.announce_joined(row.group_id, me, &[row.user_id], true)
+                .await;
+        }
+        Ok(row)
     }
 
     /// Leaves a group; the owner must transfer ownership first.
@@ -599,6 +678,16 @@ impl Groups {
         store::remove_member(&tx, group_id, me).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
+        let others = self.members_except(group_id, &[]).await;
+        self.notifier
+            .announce(
+                &others,
+                Kind::GroupMemberLeft,
+                me,
+                group_id,
+                json!({ "user_id": me }),
+            )
+            .await;
         Ok(())
     }
 
@@ -620,6 +709,17 @@ impl Groups {
         store::remove_member(&tx, group_id, user).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
+        let mut told = self.members_except(group_id, &[me]).await;
+        told.push(user);
+        self.notifier
+            .announce(
+                &told,
+                Kind::GroupMemberKicked,
+                me,
+                group_id,
+                json!({ "user_id": user }),
+            )
+            .await;
         Ok(())
     }
 

@@ -1,5 +1,8 @@
 //! `chat-account`: users, credentials, friends, groups and notifications.
 
+// The rocketmq client's futures nest deeply; the default limit is too low for their layout.
+#![recursion_limit = "256"]
+
 mod accounts;
 mod api;
 mod auth;
@@ -8,6 +11,7 @@ mod error;
 mod friends;
 mod groups;
 mod limits;
+mod notify;
 mod store;
 mod validate;
 
@@ -40,15 +44,32 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
     let cluster = &config.common.cluster;
+    let mq = chat_mq::MqRuntime::start()
+        .map_err(|error| StartupError::failed("rocketmq client", error))?;
+    let producer = chat_mq::PushProducer::start(
+        &mq,
+        &config.rocketmq_namesrv,
+        cluster,
+        "account-notifications",
+    )
+    .await
+    .map_err(|error| StartupError::failed("rocketmq producer", error))?;
+    let notifier = notify::Notifier {
+        db: db.clone(),
+        producer: std::sync::Arc::new(producer),
+        tables: chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
+    };
     let users = store::users::Users::new(db.clone());
     let friends = friends::Friends {
         db: db.clone(),
         users: users.clone(),
+        notifier: notifier.clone(),
     };
     let groups = groups::Groups {
         db: db.clone(),
         users: users.clone(),
         member_limit: config.group_member_limit,
+        notifier: notifier.clone(),
     };
     let accounts = Accounts {
         users,
@@ -72,6 +93,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             accounts,
             friends,
             groups,
+            notifier,
         }))
     })
     .await

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateUsers),
             Box::new(CreateFriends),
             Box::new(CreateGroups),
+            Box::new(CreateNotifications),
         ]
     }
 }
@@ -192,6 +193,44 @@ impl MigrationTrait for CreateGroups {
             db.execute_unprepared(&format!("DROP TABLE {table}"))
                 .await?;
         }
+        Ok(())
+    }
+}
+
+struct CreateNotifications;
+
+impl MigrationName for CreateNotifications {
+    fn name(&self) -> &str {
+        "m0004_create_notifications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateNotifications {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE TABLE notifications (
+                    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                    recipient_id BIGINT UNSIGNED NOT NULL,
+                    kind TINYINT UNSIGNED NOT NULL,
+                    actor_id BIGINT UNSIGNED NOT NULL,
+                    group_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+                    payload_json TEXT NOT NULL,
+                    created_at_ms BIGINT NOT NULL,
+                    KEY notifications_by_recipient (recipient_id, id)
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP TABLE notifications")
+            .await?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 mod extract;
 mod friends;
 mod groups;
+mod notifications;
 
 use std::sync::Arc;
 
@@ -82,6 +83,7 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
         .route("/groups/{id}/transfer", post(groups::transfer))
         .route("/groups/join-requests/{id}/approve", post(groups::approve))
         .route("/groups/join-requests/{id}/reject", post(groups::reject))
+        .route("/notifications", get(notifications::list))
         .route("/blocks", get(friends::list_blocked))
         .route(
             "/blocks/{id}",
