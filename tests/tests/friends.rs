@@ -383,3 +383,39 @@ fn malformed_friend_calls_get_clear_errors() {
     let no_token = api.call("GET", "/friends", None, None);
     assert_eq!(no_token.status, 401);
 }
+
+#[test]
+fn search_shows_pending_requests_either_way() {
+    let api = Api::new();
+    let (jo, jo_token) = api.new_user("jo");
+    let (kim, kim_token) = api.new_user("kim");
+    api.call(
+        "POST",
+        "/friends/requests",
+        Some(&jo_token),
+        Some(json!({"to_user_id": kim})),
+    );
+    let username = |id: u64, token: &str| -> String {
+        let reply = api.call("GET", &format!("/users?ids={id}"), Some(token), None);
+        reply.body["users"][0]["username"]
+            .as_str()
+            .expect("a username")
+            .to_owned()
+    };
+    let kim_name = username(kim, &jo_token);
+    let jo_name = username(jo, &kim_token);
+    let seen_by_jo = api.call(
+        "GET",
+        &format!("/users/search?q={kim_name}"),
+        Some(&jo_token),
+        None,
+    );
+    assert_eq!(seen_by_jo.body["hits"][0]["relation"], "request_sent");
+    let seen_by_kim = api.call(
+        "GET",
+        &format!("/users/search?q={jo_name}"),
+        Some(&kim_token),
+        None,
+    );
+    assert_eq!(seen_by_kim.body["hits"][0]["relation"], "request_received");
+}

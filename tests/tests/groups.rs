@@ -558,3 +558,114 @@ async fn other_services_read_members_with_a_version_to_cache_by() {
         .into_inner();
     assert!(gone.dissolved);
 }
+
+#[test]
+fn outsiders_and_plain_members_change_nothing() {
+    let api = Api::new();
+    let (owner, owner_token) = api.new_user("cno");
+    let (member, member_token) = api.new_user("cnm");
+    let (_, outsider_token) = api.new_user("cnx");
+    let group = create(
+        &api,
+        &owner_token,
+        json!({"name": "Guarded", "join_mode": "approval"}),
+    );
+    let (applicant, applicant_token) = api.new_user("cna");
+    let request = api
+        .call(
+            "POST",
+            &format!("/groups/{group}/join"),
+            Some(&applicant_token),
+            None,
+        )
+        .body["join_request_id"]
+        .as_u64()
+        .unwrap();
+    // Let `member` in through an approved request, as a plain member.
+    let own_request = api
+        .call(
+            "POST",
+            &format!("/groups/{group}/join"),
+            Some(&member_token),
+            None,
+        )
+        .body["join_request_id"]
+        .as_u64()
+        .unwrap();
+    api.call(
+        "POST",
+        &format!("/groups/join-requests/{own_request}/approve"),
+        Some(&owner_token),
+        None,
+    );
+    let before = {
+        let mut ids = member_ids(&api, &owner_token, group);
+        ids.sort_unstable();
+        ids
+    };
+
+    for token in [&outsider_token, &member_token] {
+        let calls = [
+            ("DELETE", format!("/groups/{group}/members/{owner}"), None),
+            ("PUT", format!("/groups/{group}/admins/{member}"), None),
+            ("DELETE", format!("/groups/{group}/admins/{member}"), None),
+            (
+                "PUT",
+                format!("/groups/{group}/mutes/{owner}"),
+                Some(json!({"duration_s": 60})),
+            ),
+            ("DELETE", format!("/groups/{group}/mutes/{owner}"), None),
+            (
+                "POST",
+                format!("/groups/{group}/transfer"),
+                Some(json!({"new_owner_id": member})),
+            ),
+            ("GET", format!("/groups/{group}/join-requests"), None),
+            (
+                "POST",
+                format!("/groups/join-requests/{request}/approve"),
+                None,
+            ),
+            (
+                "POST",
+                format!("/groups/join-requests/{request}/reject"),
+                None,
+            ),
+            (
+                "PATCH",
+                format!("/groups/{group}"),
+                Some(json!({"join_mode": "open"})),
+            ),
+            ("DELETE", format!("/groups/{group}"), None),
+        ];
+        for (method, path, body) in calls {
+            let reply = api.call(method, &path, Some(token), body);
+            assert!(
+                matches!(reply.status, 403 | 404),
+                "{method} {path}: {reply:?}"
+            );
+        }
+    }
+    let mut after = member_ids(&api, &owner_token, group);
+    after.sort_unstable();
+    assert_eq!(after, before, "membership unchanged");
+    let card = api.call("GET", &format!("/groups/{group}"), Some(&owner_token), None);
+    assert_eq!(
+        card.body["group"]["join_mode"], "approval",
+        "settings unchanged"
+    );
+    assert_eq!(card.body["group"]["owner_id"], owner, "ownership unchanged");
+    let pending = api.call(
+        "GET",
+        &format!("/groups/{group}/join-requests"),
+        Some(&owner_token),
+        None,
+    );
+    let still_pending = pending.body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["join_request_id"] == request && r["status"] == "pending");
+    assert!(still_pending, "the applicant's request is still pending");
+    let _ = applicant;
+}
