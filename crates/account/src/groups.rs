@@ -193,6 +193,32 @@ impl Groups {
         Ok(member)
     }
 
+    /// Locks the group for a change by `me` (holding at least `least`) to `user`, who must be a
+    /// member ranking below `me`.
+    async fn lock_for_action(
+        &self,
+        tx: &impl sea_orm::ConnectionTrait,
+        group_id: u64,
+        me: u64,
+        user: u64,
+        least: u8,
+        action: &str,
+    ) -> Result<(), AccountError> {
+        store::group(tx, group_id, true)
+            .await?
+            .ok_or_else(|| not_found(group_id))?;
+        let actor = self.require_role(tx, group_id, me, least).await?;
+        let target = store::member(tx, group_id, user)
+            .await?
+            .ok_or_else(|| AccountError::NotFound(format!("user {user} is not a member")))?;
+        if target.role >= actor.role {
+            return Err(AccountError::Forbidden(format!(
+                "you may only {action} members below you"
+            )));
+        }
+        Ok(())
+    }
+
     /// Friends of `inviter` among `users` who are not blocked either way; others are refused.
     async fn check_invitees(
         &self,
@@ -694,18 +720,8 @@ impl Groups {
     /// Removes a member who ranks below the caller (admins kick members; the owner anyone).
     pub async fn kick(&self, me: u64, group_id: u64, user: u64) -> Result<(), AccountError> {
         let tx = begin(&self.db).await?;
-        store::group(&tx, group_id, true)
-            .await?
-            .ok_or_else(|| not_found(group_id))?;
-        let actor = self.require_role(&tx, group_id, me, ADMIN).await?;
-        let target = store::member(&tx, group_id, user)
-            .await?
-            .ok_or_else(|| AccountError::NotFound(format!("user {user} is not a member")))?;
-        if target.role >= actor.role {
-            return Err(AccountError::Forbidden(
-                "you may only remove members below you".into(),
-            ));
-        }
+        self.lock_for_action(&tx, group_id, me, user, ADMIN, "remove")
+            .await?;
         store::remove_member(&tx, group_id, user).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
@@ -729,19 +745,14 @@ impl Groups {
     ) -> Result<pb::GroupMember, AccountError> {
         let (me, group_id, user) = (request.actor_id, request.group_id, request.user_id);
         let tx = begin(&self.db).await?;
-        store::group(&tx, group_id, true)
-            .await?
-            .ok_or_else(|| not_found(group_id))?;
-        self.require_role(&tx, group_id, me, OWNER).await?;
-        let target = store::member(&tx, group_id, user)
-            .await?
-            .ok_or_else(|| AccountError::NotFound(format!("user {user} is not a member")))?;
-        if target.role == OWNER {
+        if user == me {
             return Err(AccountError::invalid(
                 "is_owner",
                 "the owner's role changes only by a transfer",
             ));
         }
+        self.lock_for_action(&tx, group_id, me, user, OWNER, "promote or demote")
+            .await?;
         store::set_role(
             &tx,
             group_id,
@@ -759,18 +770,8 @@ impl Groups {
     ) -> Result<pb::GroupMember, AccountError> {
         let (me, group_id, user) = (request.actor_id, request.group_id, request.user_id);
         let tx = begin(&self.db).await?;
-        store::group(&tx, group_id, true)
-            .await?
-            .ok_or_else(|| not_found(group_id))?;
-        let actor = self.require_role(&tx, group_id, me, ADMIN).await?;
-        let target = store::member(&tx, group_id, user)
-            .await?
-            .ok_or_else(|| AccountError::NotFound(format!("user {user} is not a member")))?;
-        if target.role >= actor.role {
-            return Err(AccountError::Forbidden(
-                "you may only mute members below you".into(),
-            ));
-        }
+        self.lock_for_action(&tx, group_id, me, user, ADMIN, "mute")
+            .await?;
         let until = if request.duration_s == 0 {
             0
         } else {
