@@ -15,11 +15,6 @@ pub fn push_topic(cluster: &str) -> String {
     format!("{cluster}-push")
 }
 
-/// The tag of the gateway with index `index` (`gw-0`, `gw-1`, ...).
-pub fn gateway_tag(index: u32) -> String {
-    format!("gw-{index}")
-}
-
 /// The consumer group of the gateway holding `tag`: one group per tag, so that each group has
 /// exactly one subscription (RocketMQ's subscription-consistency rule).
 pub fn consumer_group(cluster: &str, tag: &str) -> String {
@@ -41,9 +36,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tags_and_groups_follow_the_gateway_index() {
-        assert_eq!(gateway_tag(0), "gw-0");
-        assert_eq!(gateway_tag(12), "gw-12");
+    fn groups_and_topics_follow_the_cluster_and_tag() {
         assert_eq!(consumer_group("chat", "gw-3"), "gateway-gw-3");
         assert_eq!(consumer_group("t1", "gw-3"), "t1_gateway-gw-3");
         assert_eq!(push_topic("chat"), PUSH_TOPIC);

@@ -120,7 +120,7 @@ pub async fn list_requests(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 pub struct Answer {
     #[serde(default)]
     remark: String,
