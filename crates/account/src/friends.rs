@@ -7,6 +7,8 @@ use chat_proto::common::{PageRequest, Relation, UserProfile};
 use sea_orm::DatabaseConnection;
 
 use crate::accounts::{now_ms, profile};
+use chat_common::stamps::{Stamps, Subject};
+
 use crate::error::{AccountError, retrying};
 use crate::notify::Notifier;
 use crate::store::friends::{self as store, ACCEPTED, CANCELLED, PENDING, REJECTED, RequestRow};
@@ -29,6 +31,8 @@ pub struct Friends {
     pub db: DatabaseConnection,
     pub users: Users,
     pub notifier: Notifier,
+    /// Tells the message service's cache that a relation changed.
+    pub stamps: Stamps,
 }
 
 fn page_size(page: &Option<PageRequest>) -> u64 {
@@ -337,7 +341,14 @@ impl Friends {
                 "user {friend_id} is not your friend"
             )));
         }
-        Ok(())
+        self.relation_changed(me, friend_id).await
+    }
+
+    /// After a committed change that takes a permission away: caches of "may message" must
+    /// refetch. A failure is an error to the caller, who may retry (the change itself stands
+    /// and repeating it is harmless); caches also expire on their own.
+    async fn relation_changed(&self, a: u64, b: u64) -> Result<(), AccountError> {
+        Ok(self.stamps.touch(Subject::Pair(a, b)).await?)
     }
 
     /// Blocks a user: pending requests between us end, and no new ones can be sent either way.
@@ -358,7 +369,8 @@ impl Friends {
             tx.commit().await?;
             Ok(())
         })
-        .await
+        .await?;
+        self.relation_changed(me, user).await
     }
 
     pub async fn unblock(&self, me: u64, user: u64) -> Result<(), AccountError> {

@@ -11,6 +11,8 @@ use serde_json::json;
 
 use crate::accounts::{now_ms, profile};
 use crate::auth;
+use chat_common::stamps::{Stamps, Subject};
+
 use crate::error::{AccountError, retrying};
 use crate::notify::Notifier;
 use crate::store::friends as friend_store;
@@ -33,6 +35,8 @@ pub struct Groups {
     /// Most members a group may have.
     pub member_limit: u32,
     pub notifier: Notifier,
+    /// Tells the message service's membership cache that a group changed.
+    pub stamps: Stamps,
 }
 
 fn not_found(group_id: u64) -> AccountError {
@@ -118,6 +122,13 @@ async fn password_hash(mode: u8, password: &str) -> Result<String, AccountError>
 
 impl Groups {
     /// Current members, leaving out `except`.
+    /// After a committed membership or mute change: the message service's cached member list
+    /// must be refetched. A failure is an error to the caller, who may retry; the cache also
+    /// expires entries on its own.
+    async fn membership_changed(&self, group_id: u64) -> Result<(), AccountError> {
+        Ok(self.stamps.touch(Subject::Group(group_id)).await?)
+    }
+
     async fn members_except(&self, group_id: u64, except: &[u64]) -> Vec<u64> {
         match store::member_ids(&self.db, group_id, now_ms()).await {
             Ok((ids, _)) => ids.into_iter().filter(|id| !except.contains(id)).collect(),
@@ -379,6 +390,7 @@ impl Groups {
         let (members, _) = store::member_ids(&tx, group_id, now_ms()).await?;
         store::delete_group(&tx, group_id).await?;
         tx.commit().await?;
+        self.membership_changed(group_id).await?;
         let others: Vec<u64> = members.iter().copied().filter(|id| *id != me).collect();
         self.notifier
             .announce(&others, Kind::GroupDissolved, me, group_id, json!({}))
@@ -495,6 +507,7 @@ impl Groups {
             Ok(added)
         })
         .await?;
+        self.membership_changed(group_id).await?;
         self.announce_joined(group_id, me, &added, true).await;
         Ok(added)
     }
@@ -571,6 +584,7 @@ impl Groups {
         })
         .await?;
         if outcome.join_request_id == 0 {
+            self.membership_changed(group_id).await?;
             self.announce_joined(group_id, me, &[me], false).await;
         } else {
             let managers = self.managers(group_id).await;
@@ -682,6 +696,7 @@ impl Groups {
         })
         .await?;
         if approve {
+            self.membership_changed(row.group_id).await?;
             self.announce_joined(row.group_id, me, &[row.user_id], true)
                 .await;
         }
@@ -704,6 +719,7 @@ impl Groups {
         store::remove_member(&tx, group_id, me).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
+        self.membership_changed(group_id).await?;
         let others = self.members_except(group_id, &[]).await;
         self.notifier
             .announce(
@@ -725,6 +741,7 @@ impl Groups {
         store::remove_member(&tx, group_id, user).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
+        self.membership_changed(group_id).await?;
         let mut told = self.members_except(group_id, &[me]).await;
         told.push(user);
         self.notifier
@@ -776,6 +793,7 @@ impl Groups {
         store::set_muted_until(&tx, group_id, user, until).await?;
         store::touch_members(&tx, group_id).await?;
         tx.commit().await?;
+        self.membership_changed(group_id).await?;
         self.member_view(group_id, user).await
     }
 
@@ -833,13 +851,20 @@ impl Groups {
                 ..Default::default()
             });
         }
-        let (member_ids, muted_ids) = store::member_ids(&self.db, group.id, now_ms()).await?;
+        let (member_ids, muted) = store::member_ids(&self.db, group.id, now_ms()).await?;
         Ok(pb::GroupMembersResponse {
             version: group.version,
             unchanged: false,
             member_ids,
-            muted_ids,
+            muted_ids: muted.iter().map(|(user_id, _)| *user_id).collect(),
             dissolved: false,
+            muted: muted
+                .into_iter()
+                .map(|(user_id, muted_until_ms)| pb::MutedMember {
+                    user_id,
+                    muted_until_ms,
+                })
+                .collect(),
         })
     }
 }

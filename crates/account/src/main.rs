@@ -60,16 +60,19 @@ async fn run(config: Config) -> Result<(), StartupError> {
         tables: chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
     };
     let users = store::users::Users::new(db.clone());
+    let stamps = chat_common::stamps::Stamps::new(redis.clone(), cluster);
     let friends = friends::Friends {
         db: db.clone(),
         users: users.clone(),
         notifier: notifier.clone(),
+        stamps: stamps.clone(),
     };
     let groups = groups::Groups {
         db: db.clone(),
         users: users.clone(),
         member_limit: config.group_member_limit,
         notifier: notifier.clone(),
+        stamps,
     };
     let accounts = Accounts {
         users,

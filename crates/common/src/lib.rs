@@ -3,6 +3,7 @@
 //! health reporting, graceful shutdown and the start-up error that ends a process in one line.
 
 pub mod admin;
+pub mod error;
 pub mod flags;
 pub mod grpc;
 pub mod health;
@@ -13,9 +14,12 @@ pub mod mysql;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod shutdown;
+#[cfg(feature = "redis")]
+pub mod stamps;
 pub mod startup;
 pub mod telemetry;
 
+pub use error::ServiceError;
 pub use flags::CommonFlags;
 pub use health::{DependencyCheck, HealthMonitor};
 pub use host::Host;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::{DependencyCheck, StartupError};
 
@@ -37,4 +37,29 @@ pub fn health_check(db: DatabaseConnection) -> DependencyCheck {
         let db = db.clone();
         async move { db.ping().await.map_err(|error| error.to_string()) }
     })
+}
+
+/// Whether a database error is a deadlock or lock timeout, which a retry resolves.
+pub fn is_retryable(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("1213") || text.contains("1205") || text.contains("Deadlock")
+}
+
+/// Begins a READ COMMITTED transaction: correctness rests on row locks and unique keys, and
+/// REPEATABLE READ's gap locks would only add deadlocks between unrelated rows.
+pub async fn begin(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::TransactionTrait;
+    db.begin_with_config(Some(sea_orm::IsolationLevel::ReadCommitted), None)
+        .await
+}
+
+/// Whether a database error is a unique-key violation (MySQL error 1062).
+pub fn is_duplicate(error: &DbErr) -> bool {
+    let text = match error {
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            inner.to_string()
+        }
+        other => other.to_string(),
+    };
+    text.contains("1062") || text.contains("Duplicate entry")
 }

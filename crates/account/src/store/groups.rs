@@ -236,17 +236,17 @@ pub async fn members(
     .await
 }
 
-/// Every member id, and those muted at `now_ms`.
+/// Every member id, and those muted at `now_ms` with the end of their mute.
 pub async fn member_ids(
     db: &impl ConnectionTrait,
     group_id: u64,
     now_ms: i64,
-) -> Result<(Vec<u64>, Vec<u64>), DbErr> {
+) -> Result<(Vec<u64>, Vec<(u64, i64)>), DbErr> {
     let rows = members(db, group_id, 0, u64::MAX).await?;
     let muted = rows
         .iter()
         .filter(|m| m.muted_until_ms > now_ms)
-        .map(|m| m.user_id)
+        .map(|m| (m.user_id, m.muted_until_ms))
         .collect();
     Ok((rows.into_iter().map(|m| m.user_id).collect(), muted))
 }
