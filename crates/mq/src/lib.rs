@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod consumer;
 pub mod envelope;
+pub mod fanout;
 pub mod naming;
 pub mod producer;
 pub mod runtime;
@@ -14,6 +15,7 @@ pub mod runtime;
 pub use chat_proto::push::{Push, PushEnvelope};
 pub use consumer::TagConsumer;
 pub use envelope::EnvelopeError;
+pub use fanout::{Fanout, FanoutLimits};
 pub use producer::PushProducer;
 pub use runtime::MqRuntime;
 
