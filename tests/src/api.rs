@@ -226,6 +226,36 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Makes `a` and `b` (id, token) friends.
+    pub fn befriend(&self, a: (u64, &str), b: (u64, &str)) {
+        let sent = self.call(
+            "POST",
+            "/friends/requests",
+            Some(a.1),
+            Some(json!({"to_user_id": b.0})),
+        );
+        assert_eq!(sent.status, 200, "{sent:?}");
+        let id = sent.body["request"]["request_id"]
+            .as_u64()
+            .expect("request id");
+        let accepted = self.call(
+            "POST",
+            &format!("/friends/requests/{id}/accept"),
+            Some(b.1),
+            None,
+        );
+        assert_eq!(accepted.status, 200, "{accepted:?}");
+    }
+
+    /// Creates a group as described by `body`; returns its id.
+    pub fn create_group(&self, token: &str, body: Value) -> u64 {
+        let reply = self.call("POST", "/groups", Some(token), Some(body));
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body["group"]["group_id"].as_u64().expect("group id")
+    }
+}
+
 impl Default for Api {
     fn default() -> Self {
         Self::new()

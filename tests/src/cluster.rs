@@ -101,14 +101,14 @@ impl TestCluster {
         }
     }
 
-    fn spawn(&self, name: &str, binary: &str, args: &[String]) -> Child {
+    fn spawn(&self, name: &str, binary: &str, args: &[String], cluster: &str) -> Child {
         let log =
             File::create(self.log_dir.join(format!("{name}.log"))).expect("create a log file");
         Command::new(self.stack.binary(binary))
             .args(args)
             .args([
                 "--cluster",
-                &self.name,
+                cluster,
                 "--log-format",
                 "text",
                 "--health-interval",
@@ -123,10 +123,22 @@ impl TestCluster {
 
     /// Starts `binary` with `args` and waits until its gRPC health (at `addrs[0]`) is SERVING.
     fn launch(&self, name: &str, binary: &str, args: &[String], addrs: [String; 3]) -> Proc {
+        self.launch_in(&self.name, name, binary, args, addrs)
+    }
+
+    /// Like `launch`, in `cluster` rather than this test cluster.
+    fn launch_in(
+        &self,
+        cluster: &str,
+        name: &str,
+        binary: &str,
+        args: &[String],
+        addrs: [String; 3],
+    ) -> Proc {
         let [grpc, http, metrics] = addrs;
         let proc = Proc {
             name: name.to_owned(),
-            child: self.spawn(name, binary, args),
+            child: self.spawn(name, binary, args, cluster),
             grpc,
             http,
             metrics,
@@ -180,6 +192,34 @@ impl TestCluster {
         .map(String::from)
         .into();
         self.launch(name, "chat-gateway", &args, [grpc, http, metrics])
+    }
+
+    /// Starts another message service of the stack's own cluster (same database, Redis keys,
+    /// push topic and peers), on fresh ports, and waits until it serves.
+    pub fn start_stack_message(&self, name: &str) -> Proc {
+        let [grpc, metrics] = free_addrs();
+        let args: Vec<String> = [
+            "--grpc-addr",
+            &grpc,
+            "--metrics-addr",
+            &metrics,
+            "--router-url",
+            &format!("http://{}", self.stack.router.grpc),
+            "--account-url",
+            &format!("http://{}", self.stack.account.grpc),
+            "--rocketmq-namesrv",
+            &self.stack.rocketmq.namesrv,
+        ]
+        .map(String::from)
+        .into();
+        let cluster = self.stack.cluster.clone();
+        self.launch_in(
+            &cluster,
+            name,
+            "chat-message",
+            &args,
+            [grpc, String::new(), metrics],
+        )
     }
 
     /// Creates this cluster's push topic.

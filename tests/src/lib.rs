@@ -43,6 +43,9 @@ pub struct RocketMqAddrs {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Stack {
     pub public_url: String,
+    /// The stack's cluster name (`--cluster` of its services).
+    #[serde(default = "default_cluster")]
+    pub cluster: String,
     pub mysql_url: String,
     pub redis_url: String,
     pub rocketmq: RocketMqAddrs,
@@ -72,6 +75,10 @@ impl Stack {
     pub fn binary(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
     }
+}
+
+fn default_cluster() -> String {
+    "chat".to_owned()
 }
 
 fn run_dir() -> PathBuf {

@@ -6,30 +6,12 @@
 use chat_e2e::api::Api;
 use serde_json::{Value, json};
 
-/// Makes `a` and `b` friends.
 fn befriend(api: &Api, a: (u64, &str), b: (u64, &str)) {
-    let sent = api.call(
-        "POST",
-        "/friends/requests",
-        Some(a.1),
-        Some(json!({"to_user_id": b.0})),
-    );
-    let id = sent.body["request"]["request_id"]
-        .as_u64()
-        .expect("request id");
-    let accepted = api.call(
-        "POST",
-        &format!("/friends/requests/{id}/accept"),
-        Some(b.1),
-        None,
-    );
-    assert_eq!(accepted.status, 200, "{accepted:?}");
+    api.befriend(a, b);
 }
 
 fn create(api: &Api, token: &str, body: Value) -> u64 {
-    let reply = api.call("POST", "/groups", Some(token), Some(body));
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["group"]["group_id"].as_u64().expect("group id")
+    api.create_group(token, body)
 }
 
 fn member_ids(api: &Api, token: &str, group: u64) -> Vec<u64> {

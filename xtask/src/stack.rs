@@ -76,6 +76,8 @@ fn write_stack_json(options: &Options) -> TaskResult {
         .collect();
     let stack = json!({
         "public_url": format!("http://{}", ports::PUBLIC),
+        // The services' default `--cluster` (key prefixes, push topic, consumer groups).
+        "cluster": "chat",
         "mysql_url": format!("mysql://root@{}", ports::MARIADB),
         "redis_url": format!("redis://{}", ports::REDIS),
         "rocketmq": { "namesrv": ports::NAMESRV, "broker": ports::BROKER, "push_topic": rocketmq::PUSH_TOPIC },

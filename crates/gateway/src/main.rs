@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use chat_common::{DependencyCheck, Host, StartupError, grpc, run_service};
 use chat_proto::account::account_client::AccountClient;
+use chat_proto::message::message_client::MessageClient;
 use chat_routing::TableWatcher;
 
 use crate::config::Config;
@@ -69,7 +70,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
 
     let checks = vec![
         DependencyCheck::grpc_peer("account", account.clone()),
-        DependencyCheck::grpc_peer("message", message),
+        DependencyCheck::grpc_peer("message", message.clone()),
         DependencyCheck::grpc_peer("router", router),
         lease.health_check(),
         chat_mq::health_check(&config.rocketmq_namesrv),
@@ -84,6 +85,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let rest = rest::router(
         rest::RestState {
             account: AccountClient::new(account.clone()),
+            message: MessageClient::new(message),
         },
         config.body_limit,
         &origins,

@@ -1,8 +1,10 @@
 //! Flags and environment variables of the message service.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use chat_common::CommonFlags;
+use chat_common::flags::parse_duration;
 
 /// The message service: messages, sequence numbers, fan-out, sync and read cursors.
 #[derive(Debug, clap::Parser)]
@@ -59,6 +61,36 @@ pub struct Config {
         default_value = "http://127.0.0.1:50051"
     )]
     pub router_url: String,
+
+    /// Most bytes of text in one message.
+    #[arg(long, env = "CHAT_MESSAGE_MAX_TEXT_BYTES", default_value_t = 8 * 1024)]
+    pub max_text_bytes: usize,
+
+    /// Most bytes of custom JSON content in one message.
+    #[arg(long, env = "CHAT_MESSAGE_MAX_CUSTOM_BYTES", default_value_t = 8 * 1024)]
+    pub max_custom_bytes: usize,
+
+    /// How long after sending a sender may recall a message (e.g. 2m, 90s).
+    #[arg(long, env = "CHAT_MESSAGE_RECALL_WINDOW", default_value = "2m", value_parser = parse_duration)]
+    pub recall_window: Duration,
+
+    /// Group-commit writers; each conversation always goes to the same one.
+    #[arg(long, env = "CHAT_MESSAGE_WRITERS", default_value_t = 4)]
+    pub writers: usize,
+
+    /// Most messages one writer commits in one transaction.
+    #[arg(long, env = "CHAT_MESSAGE_MAX_BATCH", default_value_t = 500)]
+    pub max_batch: usize,
+
+    /// How long a cached friendship or group membership may be trusted at most (change stamps
+    /// make most changes take effect at once; this bounds the rest).
+    #[arg(long, env = "CHAT_MESSAGE_ACCESS_TTL", default_value = "60s", value_parser = parse_duration)]
+    pub access_ttl: Duration,
+
+    /// Pushes queued per gateway while a RocketMQ send is in flight (beyond: dropped; clients
+    /// get them by sync).
+    #[arg(long, env = "CHAT_MESSAGE_PUSH_QUEUE", default_value_t = 50_000)]
+    pub push_queue: usize,
 
     #[command(flatten)]
     pub common: CommonFlags,

@@ -1,14 +1,31 @@
-//! `chat-message`: messages, sequence numbers, fan-out, sync and read cursors.
+//! `chat-message`: messages, sequence numbers, fan-out and sync.
+#![recursion_limit = "256"]
 
+mod access;
 mod api;
+mod clock;
 mod config;
+mod content;
+mod conversation;
+mod send;
+mod service;
+mod store;
+mod sync;
+mod writer;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use chat_common::stamps::Stamps;
 use chat_common::{DependencyCheck, Host, StartupError, grpc, mysql, redis, run_service};
+use chat_mq::{Fanout, FanoutLimits};
+use chat_proto::account::account_client::AccountClient;
 use chat_proto::message::message_server::{MessageServer, SERVICE_NAME};
+use sea_orm_migration::MigratorTrait;
 
 use crate::config::Config;
+use crate::service::{Rules, Service};
 
 fn main() -> ExitCode {
     run_service("chat-message", run)
@@ -24,9 +41,45 @@ async fn run(config: Config) -> Result<(), StartupError> {
     .await?;
     let timeout = config.common.startup_timeout;
     let db = mysql::connect(&config.database_url, config.database_pool, timeout).await?;
+    store::migrations::Migrator::up(&db, None)
+        .await
+        .map_err(|error| StartupError::failed("schema migration", error))?;
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
     let account = grpc::lazy_channel("account", &config.account_url)?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
+    let cluster = &config.common.cluster;
+    let mq = chat_mq::MqRuntime::start()
+        .map_err(|error| StartupError::failed("rocketmq client", error))?;
+    let producer =
+        chat_mq::PushProducer::start(&mq, &config.rocketmq_namesrv, cluster, "message-pushes")
+            .await
+            .map_err(|error| StartupError::failed("rocketmq producer", error))?;
+    let fanout = Fanout::new(
+        Arc::new(producer),
+        FanoutLimits {
+            queue_per_tag: config.push_queue,
+            ..FanoutLimits::default()
+        },
+    );
+    let ids = Arc::new(store::ids::IdBlocks::new(db.clone()));
+    let service = Service {
+        db: db.clone(),
+        access: access::Access::new(
+            AccountClient::new(account.clone()),
+            Stamps::new(redis.clone(), cluster),
+            config.access_ttl,
+        ),
+        writer: writer::Writer::start(db.clone(), ids, config.writers, config.max_batch),
+        fanout: fanout.clone(),
+        tables: chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
+        rules: Rules {
+            content: content::ContentLimits {
+                text_bytes: config.max_text_bytes,
+                custom_bytes: config.max_custom_bytes,
+            },
+            recall_window: config.recall_window,
+        },
+    };
     let checks = vec![
         mysql::health_check(db),
         redis::health_check(redis),
@@ -34,8 +87,13 @@ async fn run(config: Config) -> Result<(), StartupError> {
         DependencyCheck::grpc_peer("account", account),
         DependencyCheck::grpc_peer("router", router),
     ];
-    host.serve(&[SERVICE_NAME], checks, |server| {
-        server.add_service(MessageServer::new(api::MessageApi))
-    })
-    .await
+    let served = host
+        .serve(&[SERVICE_NAME], checks, |server| {
+            server.add_service(MessageServer::new(api::MessageApi { service }))
+        })
+        .await;
+    // Pushes of messages committed just before shutdown still go out if the broker answers.
+    fanout.flush(Duration::from_secs(3)).await;
+    mq.shutdown().await;
+    served
 }

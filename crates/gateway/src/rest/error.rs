@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chat_wire::WireError;
 use serde_json::json;
 use tonic::{Code, Status};
 
@@ -24,6 +25,27 @@ impl ApiError {
             message: message.into(),
             retry_after_s: None,
         }
+    }
+
+    /// Client input that is well-formed JSON but breaks the contract (a recall marker in a
+    /// send): the client can fix it, so it gets the reason.
+    pub fn invalid_content(error: WireError) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_content",
+            error.to_string(),
+        )
+    }
+
+    /// A backend answer the public shapes cannot show. That is a bug on one side, not the
+    /// client's doing: the details go to the log, the client gets a plain 500.
+    pub fn unshowable(error: WireError) -> Self {
+        tracing::error!(%error, "backend answer does not fit the public API");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the service could not answer; the failure is logged",
+        )
     }
 }
 

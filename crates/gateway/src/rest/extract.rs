@@ -1,11 +1,12 @@
 //! Request extractors that answer in the API's error format: JSON bodies (400 malformed, 413
-//! too large) and the authenticated caller (401).
+//! too large), query strings and path parameters (400), and the authenticated caller (401).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chat_proto::account::AuthenticateRequest;
@@ -179,5 +180,127 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPair {
                 format!("`{a}`/`{b}` are not ids"),
             )),
         }
+    }
+}
+
+/// Query parameters; a malformed query string is a 400 in the API's format rather than axum's
+/// plain-text rejection.
+pub struct QueryParams<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryParams<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// The longest conversation id the gateway passes on (`d:{u64}:{u64}` needs at most 43).
+const MAX_CONVERSATION_ID_CHARS: usize = 64;
+
+/// A conversation id from the path (`/conversations/{conversation_id}/...`). Only its shape is
+/// checked here, so that ids of new kinds need no gateway change; whether it exists and the
+/// caller may see it is the message service's decision.
+pub struct ConversationPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConversationPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = path_param(parts, state, "conversation_id")
+            .await
+            .unwrap_or_default();
+        if is_conversation_id(&raw) {
+            Ok(Self(raw))
+        } else {
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_conversation_id",
+                "a conversation id is 1-64 characters without spaces, like d:12:34 or g:56",
+            ))
+        }
+    }
+}
+
+/// Whether `id` has the shape of a conversation id: 1-64 characters, none of them whitespace
+/// or control characters (which no id contains and which would garble logs).
+pub fn is_conversation_id(id: &str) -> bool {
+    let chars = id.chars().count();
+    (1..=MAX_CONVERSATION_ID_CHARS).contains(&chars)
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A message's positive sequence number from the path (`.../messages/{seq}/...`).
+pub struct SeqPath(pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for SeqPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = path_param(parts, state, "seq").await.unwrap_or_default();
+        raw.parse()
+            .ok()
+            .filter(|seq| *seq > 0)
+            .map(Self)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_seq",
+                    format!("`{raw}` is not a message seq"),
+                )
+            })
+    }
+}
+
+/// One named parameter of the matched route, percent-decoded. By name rather than by position,
+/// so that one extractor serves routes with different numbers of parameters.
+async fn path_param<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Option<String> {
+    let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .ok()?;
+    params.remove(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversation_ids_of_both_kinds_pass() {
+        assert!(is_conversation_id("d:12:34"));
+        assert!(is_conversation_id("g:56"));
+        assert!(is_conversation_id(&format!(
+            "d:{}:{}",
+            u64::MAX - 1,
+            u64::MAX
+        )));
+    }
+
+    #[test]
+    fn conversation_ids_are_checked_for_shape_only() {
+        // Not the gateway's business: the message service refuses ids that name nothing.
+        assert!(is_conversation_id("x:unknown"));
+        assert!(is_conversation_id(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn malformed_conversation_ids_are_refused() {
+        assert!(!is_conversation_id(""));
+        assert!(!is_conversation_id(&"a".repeat(65)));
+        assert!(!is_conversation_id("d:12 :34"));
+        assert!(!is_conversation_id("g:56\n"));
+        assert!(!is_conversation_id("g:\u{0}56"));
+        assert!(!is_conversation_id("g:56\u{a0}"));
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 mod extract;
 mod friends;
 mod groups;
+mod messages;
 mod notifications;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use chat_proto::account::account_client::AccountClient;
+use chat_proto::message::message_client::MessageClient;
 use tonic::transport::Channel;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -24,6 +26,7 @@ const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
 /// What the REST handlers call.
 pub struct RestState {
     pub account: AccountClient<Channel>,
+    pub message: MessageClient<Channel>,
 }
 
 /// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond); `cors_origins` lists
@@ -84,6 +87,29 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
         .route("/groups/join-requests/{id}/approve", post(groups::approve))
         .route("/groups/join-requests/{id}/reject", post(groups::reject))
         .route("/notifications", get(notifications::list))
+        .route("/messages", post(messages::send))
+        .route("/conversations", get(messages::conversations))
+        .route(
+            "/conversations/{conversation_id}/messages",
+            get(messages::pull),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages/{seq}/recall",
+            post(messages::recall),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages/delete-for-me",
+            post(messages::delete_for_me),
+        )
+        .route(
+            "/conversations/{conversation_id}/read",
+            post(messages::mark_read),
+        )
+        .route(
+            "/conversations/{conversation_id}/read-counts",
+            get(messages::read_counts),
+        )
+        .route("/sync", get(messages::sync))
         .route("/blocks", get(friends::list_blocked))
         .route(
             "/blocks/{id}",

@@ -1,0 +1,128 @@
+//! Sending and recalling messages.
+
+use chat_common::ServiceError;
+use chat_proto::common::ConversationKind;
+use chat_proto::common::message_content::Body;
+use chat_proto::message as pb;
+use chat_proto::push::RecallEvent;
+use chat_proto::push::push::Payload;
+
+use crate::clock::now_ms;
+use crate::content;
+use crate::conversation::ConversationId;
+use crate::service::{Party, Service};
+use crate::writer::{Draft, RecallDraft};
+
+impl Service {
+    /// Stores a message (answering once committed) and pushes it to everyone in the
+    /// conversation, the sender's other sessions included.
+    pub async fn send(&self, request: pb::SendRequest) -> Result<pb::SendResponse, ServiceError> {
+        let sender = request.actor_id;
+        content::check_client_msg_id(&request.client_msg_id)?;
+        content::check(request.content.as_ref(), self.rules.content)?;
+        let (conversation, party) = self.authorize_send(&request).await?;
+        let group = match &party {
+            Party::Group(members) => Some(members.clone()),
+            Party::Direct => None,
+        };
+        let committed = self
+            .writer
+            .send(Draft {
+                conversation,
+                sender,
+                client_msg_id: request.client_msg_id,
+                content: request.content.unwrap_or_default(),
+                group,
+            })
+            .await?;
+        let message = committed.message;
+        if !committed.duplicate {
+            metrics::counter!("chat_messages_stored_total").increment(1);
+            let audience = Service::audience(&conversation, &party);
+            self.push(
+                audience,
+                &request.origin_session_id,
+                Payload::Message(message.clone()),
+            );
+        }
+        Ok(pb::SendResponse {
+            message_id: message.message_id,
+            conversation_id: message.conversation_id,
+            seq: message.seq,
+            server_time_ms: message.server_time_ms,
+            duplicate: committed.duplicate,
+        })
+    }
+
+    /// 1:1 between friends that did not block each other; a group by its unmuted members.
+    async fn authorize_send(
+        &self,
+        request: &pb::SendRequest,
+    ) -> Result<(ConversationId, Party), ServiceError> {
+        let (sender, target) = (request.actor_id, request.target_id);
+        if target == 0 {
+            return Err(ServiceError::invalid(
+                "invalid_target",
+                "target_id is required",
+            ));
+        }
+        match ConversationKind::try_from(request.kind) {
+            Ok(ConversationKind::Direct) => {
+                if target == sender {
+                    return Err(ServiceError::invalid(
+                        "invalid_target",
+                        "you cannot message yourself",
+                    ));
+                }
+                self.access.may_message(sender, target).await?;
+                Ok((ConversationId::direct(sender, target), Party::Direct))
+            }
+            Ok(ConversationKind::Group) => {
+                let members = self.access.member_of(target, sender).await?;
+                if let Some(until) = members.muted_until(sender, now_ms()) {
+                    return Err(ServiceError::Forbidden(format!(
+                        "you are muted in this group until {until} (ms since the epoch)"
+                    )));
+                }
+                Ok((ConversationId::Group(target), Party::Group(members)))
+            }
+            _ => Err(ServiceError::invalid(
+                "invalid_kind",
+                "kind must be DIRECT or GROUP",
+            )),
+        }
+    }
+
+    /// The sender recalls a message within the window; everyone in the conversation is told.
+    pub async fn recall(
+        &self,
+        request: pb::RecallRequest,
+    ) -> Result<pb::RecallResponse, ServiceError> {
+        let conversation = ConversationId::parse(&request.conversation_id)?;
+        let party = self.authorize_read(request.actor_id, &conversation).await?;
+        let event = self
+            .writer
+            .recall(RecallDraft {
+                conversation,
+                actor: request.actor_id,
+                seq: request.seq,
+                window: self.rules.recall_window,
+            })
+            .await?;
+        let recalled_at_ms = match event.content.as_ref().and_then(|c| c.body.as_ref()) {
+            Some(Body::Recalled(recalled)) => recalled.recalled_at_ms,
+            _ => event.server_time_ms,
+        };
+        let payload = Payload::Recall(RecallEvent {
+            conversation_id: event.conversation_id.clone(),
+            seq: request.seq,
+            recall_seq: event.seq,
+            sender_id: request.actor_id,
+            recalled_at_ms,
+        });
+        self.push(Service::audience(&conversation, &party), "", payload);
+        Ok(pb::RecallResponse {
+            recall_seq: event.seq,
+        })
+    }
+}

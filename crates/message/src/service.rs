@@ -1,0 +1,88 @@
+//! The message service's logic, over its parts: the access cache, the group-commit writer, the
+//! database (for reads) and the fan-out. Sends and recalls are in `send.rs`, reads and cursors
+//! in `sync.rs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chat_common::ServiceError;
+use chat_mq::{Fanout, Push};
+use chat_proto::push::push::Payload;
+use chat_routing::TableWatcher;
+use sea_orm::DatabaseConnection;
+
+use crate::access::{Access, GroupMembers};
+use crate::content::ContentLimits;
+use crate::conversation::ConversationId;
+use crate::writer::Writer;
+
+/// Rules a deployment may tune.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub content: ContentLimits,
+    /// How long after sending a sender may recall a message.
+    pub recall_window: Duration,
+}
+
+/// Everything a request needs.
+#[derive(Clone)]
+pub struct Service {
+    pub db: DatabaseConnection,
+    pub access: Access,
+    pub writer: Writer,
+    pub fanout: Fanout,
+    pub tables: TableWatcher,
+    pub rules: Rules,
+}
+
+/// Who takes part in a conversation, as far as reading it goes.
+pub enum Party {
+    Direct,
+    Group(Arc<GroupMembers>),
+}
+
+impl Service {
+    /// Ok when `user` may read `conversation` (and so mark it read): one of the two ends of a
+    /// 1:1 conversation, or a current member of the group.
+    pub async fn authorize_read(
+        &self,
+        user: u64,
+        conversation: &ConversationId,
+    ) -> Result<Party, ServiceError> {
+        match *conversation {
+            ConversationId::Direct { .. } if conversation.is_participant(user) => Ok(Party::Direct),
+            // Someone else's conversation is as invisible as a missing one.
+            ConversationId::Direct { .. } => Err(ServiceError::NotFound(format!(
+                "no conversation {conversation}"
+            ))),
+            ConversationId::Group(group) => {
+                Ok(Party::Group(self.access.member_of(group, user).await?))
+            }
+        }
+    }
+
+    /// Everyone who should see what happens in `conversation`.
+    pub fn audience(conversation: &ConversationId, party: &Party) -> Vec<u64> {
+        match (conversation, party) {
+            (ConversationId::Direct { low, high }, _) => vec![*low, *high],
+            (_, Party::Group(members)) => members.ids.clone(),
+            (ConversationId::Group(_), Party::Direct) => Vec::new(),
+        }
+    }
+
+    /// Pushes `payload` to `recipients` through their gateways (best effort, never waits).
+    pub fn push(&self, recipients: Vec<u64>, exclude_session_id: &str, payload: Payload) {
+        let table = self.tables.current();
+        for (tag, users) in table.split_by_tag(recipients) {
+            self.fanout.publish(
+                tag,
+                table.epoch(),
+                Push {
+                    recipient_ids: users,
+                    exclude_session_id: exclude_session_id.to_owned(),
+                    payload: Some(payload.clone()),
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Sequence numbers against the failures the seed was exposed to: a Redis FLUSHALL between
+//! sends, two message service instances writing one conversation at once, and one of them
+//! killed (SIGKILL) mid-write. Seqs of committed messages must stay 1..N: no reuse, no gap,
+//! and a retry of an unanswered send stores nothing new.
+//!
+//! Its own test binary: FLUSHALL wipes every Redis key of the stack (tokens, leases), which
+//! must not race with other tests.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use chat_e2e::api::Api;
+use chat_e2e::cluster::TestCluster;
+use chat_e2e::{Stack, eventually, grpc_health};
+use chat_proto::common::{ConversationKind, MessageContent, TextContent, message_content::Body};
+use chat_proto::message::message_client::MessageClient;
+use chat_proto::message::{PullDirection, PullMessagesRequest, SendRequest};
+use tonic::transport::Channel;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+/// The two tests run one at a time: the flush would wipe the other's fresh login tokens.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn client(addr: &str) -> MessageClient<Channel> {
+    MessageClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect to a message service")
+}
+
+fn request(from: u64, to: u64, client_id: &str) -> SendRequest {
+    SendRequest {
+        actor_id: from,
+        kind: ConversationKind::Direct as i32,
+        target_id: to,
+        client_msg_id: client_id.to_owned(),
+        content: Some(MessageContent {
+            body: Some(Body::Text(TextContent {
+                text: format!("text of {client_id}"),
+            })),
+        }),
+        origin_session_id: String::new(),
+    }
+}
+
+/// Every (seq, client id) stored in the conversation, in seq order.
+async fn stored(
+    client: &mut MessageClient<Channel>,
+    user: u64,
+    conversation: &str,
+) -> Vec<(u64, String)> {
+    let mut rows = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = client
+            .pull_messages(PullMessagesRequest {
+                actor_id: user,
+                conversation_id: conversation.to_owned(),
+                seq: after,
+                direction: PullDirection::After as i32,
+                limit: 200,
+            })
+            .await
+            .expect("pull")
+            .into_inner();
+        for message in &page.messages {
+            rows.push((message.seq, message.client_msg_id.clone()));
+            after = message.seq;
+        }
+        if !page.has_more {
+            return rows;
+        }
+    }
+}
+
+fn flush_redis(stack: &Stack) {
+    let addr = stack.redis_url.trim_start_matches("redis://");
+    let mut redis = TcpStream::connect(addr).expect("connect to Redis");
+    redis
+        .write_all(b"*1\r\n$8\r\nFLUSHALL\r\n")
+        .expect("send FLUSHALL");
+    let mut answer = [0u8; 5];
+    redis.read_exact(&mut answer).expect("FLUSHALL answer");
+    assert_eq!(&answer, b"+OK\r\n");
+}
+
+/// Friends `a` and `b` (made through REST while tokens exist).
+fn friends(api: &Api) -> (u64, u64, String) {
+    let (a, a_token) = api.new_user("dua");
+    let (b, b_token) = api.new_user("dub");
+    api.befriend((a, &a_token), (b, &b_token));
+    (a, b, format!("d:{}:{}", a.min(b), a.max(b)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seqs_continue_after_redis_is_flushed() {
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::load();
+    let api = Api::new();
+    let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
+    let mut messages = client(&stack.message.grpc).await;
+    for n in 1..=3 {
+        let reply = messages
+            .send(request(a, b, &format!("f-{n}")))
+            .await
+            .expect("send before the flush")
+            .into_inner();
+        assert_eq!(reply.seq, n);
+    }
+    flush_redis(&stack);
+    for n in 4..=6 {
+        let reply = messages
+            .send(request(b, a, &format!("f-{n}")))
+            .await
+            .expect("send after the flush (friendship is asked again, seqs come from MySQL)")
+            .into_inner();
+        assert_eq!(reply.seq, n, "seqs continue after FLUSHALL");
+    }
+    let retry = messages
+        .send(request(a, b, "f-2"))
+        .await
+        .expect("a retry after the flush")
+        .into_inner();
+    assert!(
+        retry.duplicate && retry.seq == 2,
+        "idempotency does not live in Redis: {retry:?}"
+    );
+    let rows = stored(&mut messages, a, &conversation).await;
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
+
+    // The stack recovers by itself (leases and tables are re-published) for the next tests.
+    let gateways = stack.gateways.clone();
+    let recovered = eventually(Duration::from_secs(30), || {
+        let gateways = gateways.clone();
+        async move {
+            for gateway in &gateways {
+                if grpc_health(&gateway.grpc).await != Ok(ServingStatus::Serving) {
+                    return false;
+                }
+            }
+            true
+        }
+    })
+    .await;
+    assert!(recovered, "the gateways serve again after the flush");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_and_a_kill_mid_write_neither_reuse_nor_skip_seqs() {
+    const SENDERS: usize = 8;
+    const EACH: usize = 100;
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::load();
+    let api = Api::new();
+    let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
+    let cluster = TestCluster::new("msg");
+    let mut second = tokio::task::block_in_place(|| cluster.start_stack_message("message-2"));
+    let first_addr = stack.message.grpc.clone();
+    let second_addr = second.grpc.clone();
+
+    // Senders alternate between the instances; a send the second instance does not answer
+    // (it is killed meanwhile) is retried on the first with the same client id.
+    let mut tasks = Vec::new();
+    for sender in 0..SENDERS {
+        let (first_addr, second_addr) = (first_addr.clone(), second_addr.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut first = client(&first_addr).await;
+            let mut second = client(&second_addr).await;
+            let mut acked = Vec::new();
+            for n in 0..EACH {
+                let id = format!("k{sender}-{n}");
+                let (from, to) = if n % 2 == 0 { (a, b) } else { (b, a) };
+                let on_second = (sender + n) % 2 == 0;
+                let answer = if on_second {
+                    match second.send(request(from, to, &id)).await {
+                        Ok(reply) => Ok(reply),
+                        Err(_) => first.send(request(from, to, &id)).await,
+                    }
+                } else {
+                    first.send(request(from, to, &id)).await
+                };
+                let reply = answer.expect("the surviving instance answers").into_inner();
+                acked.push((reply.seq, id));
+            }
+            acked
+        }));
+    }
+    // Kill it mid-stream: once it has stored some, while senders still use it.
+    let started = eventually(Duration::from_secs(30), || {
+        let stored = tokio::task::block_in_place(|| second.metric("chat_messages_stored_total"));
+        async move { stored >= 100.0 }
+    })
+    .await;
+    assert!(started, "the second instance stores messages");
+    second.kill();
+    let mut acked: Vec<(u64, String)> = Vec::new();
+    for task in tasks {
+        acked.extend(task.await.expect("a sender task"));
+    }
+    acked.sort();
+
+    let mut reader = client(&first_addr).await;
+    let rows = stored(&mut reader, a, &conversation).await;
+    let total = (SENDERS * EACH) as u64;
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=total).collect::<Vec<u64>>(),
+        "committed seqs are 1..N"
+    );
+    let ids: BTreeSet<&String> = rows.iter().map(|(_, id)| id).collect();
+    assert_eq!(ids.len() as u64, total, "each client id stored once");
+    assert_eq!(acked, rows, "every ack names its stored row");
+}
