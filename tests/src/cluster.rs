@@ -63,11 +63,7 @@ impl Proc {
 
     /// A counter or gauge from the process's Prometheus endpoint (0 when absent).
     pub fn metric(&self, name: &str) -> f64 {
-        let page = http_get(&self.metrics, "/metrics");
-        page.lines()
-            .filter(|line| line.starts_with(name) && line[name.len()..].starts_with([' ', '{']))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        crate::metric(&self.metrics, name)
     }
 }
 
@@ -195,8 +191,9 @@ impl TestCluster {
     }
 
     /// Starts another message service of the stack's own cluster (same database, Redis keys,
-    /// push topic and peers), on fresh ports, and waits until it serves.
-    pub fn start_stack_message(&self, name: &str) -> Proc {
+    /// push topic and peers), on fresh ports, and waits until it serves. `namesrv` overrides
+    /// the RocketMQ name server.
+    pub fn start_stack_message(&self, name: &str, namesrv: Option<&str>) -> Proc {
         let [grpc, metrics] = free_addrs();
         let args: Vec<String> = [
             "--grpc-addr",
@@ -208,7 +205,7 @@ impl TestCluster {
             "--account-url",
             &format!("http://{}", self.stack.account.grpc),
             "--rocketmq-namesrv",
-            &self.stack.rocketmq.namesrv,
+            namesrv.unwrap_or(&self.stack.rocketmq.namesrv),
         ]
         .map(String::from)
         .into();

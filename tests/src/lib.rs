@@ -160,3 +160,33 @@ pub fn http_request(addr: &str, request: &str) -> String {
     stream.read_to_string(&mut response).expect("read response");
     response
 }
+
+/// The stack's gateway that holds `user` now, by the router's slot table.
+pub async fn gateway_of(stack: &Stack, user: u64) -> GatewayAddrs {
+    use chat_proto::router::{GetTableRequest, router_client::RouterClient};
+    let mut router = RouterClient::connect(format!("http://{}", stack.router.grpc))
+        .await
+        .expect("connect to the router");
+    let table = router
+        .get_table(GetTableRequest {})
+        .await
+        .expect("the slot table")
+        .into_inner();
+    let table = chat_routing::SlotTable::from_proto(&table).expect("a valid slot table");
+    let owner = table.owner_of(user).expect("the user's slot has a gateway");
+    stack
+        .gateways
+        .iter()
+        .find(|g| g.http == owner.addr)
+        .cloned()
+        .expect("the owner is one of the stack's gateways")
+}
+
+/// The sum of a metric's series on a Prometheus endpoint (0 when absent).
+pub fn metric(addr: &str, name: &str) -> f64 {
+    http_get(addr, "/metrics")
+        .lines()
+        .filter(|line| line.starts_with(name) && line[name.len()..].starts_with([' ', '{']))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}

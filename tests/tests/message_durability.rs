@@ -156,7 +156,7 @@ async fn two_instances_and_a_kill_mid_write_neither_reuse_nor_skip_seqs() {
     let api = Api::new();
     let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
     let cluster = TestCluster::new("msg");
-    let mut second = tokio::task::block_in_place(|| cluster.start_stack_message("message-2"));
+    let mut second = tokio::task::block_in_place(|| cluster.start_stack_message("message-2", None));
     let first_addr = stack.message.grpc.clone();
     let second_addr = second.grpc.clone();
 
@@ -213,4 +213,45 @@ async fn two_instances_and_a_kill_mid_write_neither_reuse_nor_skip_seqs() {
     let ids: BTreeSet<&String> = rows.iter().map(|(_, id)| id).collect();
     assert_eq!(ids.len() as u64, total, "each client id stored once");
     assert_eq!(acked, rows, "every ack names its stored row");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_outage_delays_pushes_but_never_fails_a_send() {
+    let _serial = SERIAL.lock().await;
+    let api = Api::new();
+    let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
+    // A "name server" that accepts connections and never answers: a hung RocketMQ.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hung_addr = hung.local_addr().expect("address").to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hung.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let cluster = TestCluster::new("mqd");
+    let outage = tokio::task::block_in_place(|| {
+        cluster.start_stack_message("message-no-broker", Some(&hung_addr))
+    });
+    let mut messages = client(&outage.grpc).await;
+    for n in 1..=20u64 {
+        let reply = tokio::time::timeout(
+            Duration::from_secs(20),
+            messages.send(request(a, b, &format!("o-{n}"))),
+        )
+        .await
+        .expect("a send does not wait for the broker")
+        .expect("a send succeeds without the broker")
+        .into_inner();
+        assert_eq!(reply.seq, n);
+    }
+    let rows = stored(&mut messages, b, &conversation).await;
+    assert_eq!(rows.len(), 20, "sync delivers what the pushes could not");
+    let tried = eventually(Duration::from_secs(60), || {
+        let failures =
+            tokio::task::block_in_place(|| outage.metric("chat_push_send_failures_total"));
+        async move { failures >= 1.0 }
+    })
+    .await;
+    assert!(tried, "pushes were attempted, failed and are being retried");
 }

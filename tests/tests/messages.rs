@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use chat_e2e::api::{Api, Reply};
+use chat_e2e::{Stack, gateway_of, metric};
 use serde_json::{Value, json};
 
 fn send(api: &Api, token: &str, kind: &str, target: u64, client_id: &str, text: &str) -> Reply {
@@ -551,6 +552,56 @@ fn fifty_concurrent_senders_get_seqs_one_to_n_without_gaps() {
             row["client_msg_id"],
             id.as_str(),
             "the ack names the stored row"
+        );
+    }
+}
+
+/// Pushes reach the gateways that hold the recipients (issue 6 asserts the frames clients get;
+/// here, each recipient's gateway consumes more pushes from its own tag).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_message_is_pushed_to_every_gateway_holding_a_member() {
+    let stack = Stack::load();
+    let api = Api::new();
+    let (group, owner_token, members) = tokio::task::block_in_place(|| {
+        let (_, owner_token) = api.new_user("fpo");
+        let group = api.create_group(&owner_token, json!({"name": "Fan", "join_mode": "open"}));
+        let mut members = Vec::new();
+        for _ in 0..8 {
+            let (id, token) = api.new_user("fpm");
+            let path = format!("/groups/{group}/join");
+            assert_eq!(
+                api.call("POST", &path, Some(&token), Some(json!({})))
+                    .status,
+                200
+            );
+            members.push(id);
+        }
+        (group, owner_token, members)
+    });
+    let mut gateways = Vec::new();
+    for member in &members {
+        let gateway = gateway_of(&stack, *member).await;
+        if !gateways
+            .iter()
+            .any(|g: &chat_e2e::GatewayAddrs| g.name == gateway.name)
+        {
+            gateways.push(gateway);
+        }
+    }
+    let pushes = |addr: &str| metric(addr, "chat_gateway_pushes_received_total");
+    let before: Vec<f64> =
+        tokio::task::block_in_place(|| gateways.iter().map(|g| pushes(&g.metrics)).collect());
+    tokio::task::block_in_place(|| sent(&api, &owner_token, "group", group, "fan-1", "to all"));
+    for (gateway, before) in gateways.iter().zip(before) {
+        let reached = chat_e2e::eventually(std::time::Duration::from_secs(15), || {
+            let now = tokio::task::block_in_place(|| pushes(&gateway.metrics));
+            async move { now > before }
+        })
+        .await;
+        assert!(
+            reached,
+            "no push reached {} for group {group}",
+            gateway.name
         );
     }
 }

@@ -5,9 +5,6 @@ use std::time::{Duration, Instant};
 
 use chat_e2e::Stack;
 use chat_e2e::api::Api;
-use chat_proto::router::GetTableRequest;
-use chat_proto::router::router_client::RouterClient;
-use chat_routing::SlotTable;
 use serde_json::{Value, json};
 
 fn notifications(api: &Api, token: &str, after_id: u64) -> Value {
@@ -120,30 +117,8 @@ async fn a_notification_is_pushed_to_the_recipients_gateway() {
     let stack = Stack::load();
     let (alice, alice_token) = api.new_user("pal");
     let (bob, _) = api.new_user("pbo");
-    let mut router = RouterClient::connect(format!("http://{}", stack.router.grpc))
-        .await
-        .unwrap();
-    let table = SlotTable::from_proto(
-        &router
-            .get_table(GetTableRequest {})
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .unwrap();
-    let owner = table.owner_of(bob).expect("bob's slot has a gateway");
-    let gateway = stack
-        .gateways
-        .iter()
-        .find(|g| g.http == owner.addr)
-        .expect("the owner is one of the stack's gateways");
-    let pushed = |addr: &str| -> f64 {
-        let page = chat_e2e::http_get(addr, "/metrics");
-        page.lines()
-            .filter(|l| l.starts_with("chat_gateway_pushes_received_total"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    };
+    let gateway = chat_e2e::gateway_of(&stack, bob).await;
+    let pushed = |addr: &str| chat_e2e::metric(addr, "chat_gateway_pushes_received_total");
     let before = pushed(&gateway.metrics);
     api.call(
         "POST",
