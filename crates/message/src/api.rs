@@ -86,4 +86,13 @@ impl Message for MessageApi {
             self.service.read_counts(request.into_inner()).await?,
         ))
     }
+
+    async fn typing(
+        &self,
+        request: Request<pb::TypingRequest>,
+    ) -> Result<Response<pb::TypingResponse>, Status> {
+        Ok(Response::new(
+            self.service.typing(request.into_inner()).await?,
+        ))
+    }
 }

@@ -75,7 +75,7 @@ pub struct Config {
     pub recall_window: Duration,
 
     /// Group-commit writers; each conversation always goes to the same one.
-    #[arg(long, env = "CHAT_MESSAGE_WRITERS", default_value_t = 4)]
+    #[arg(long, env = "CHAT_MESSAGE_WRITERS", default_value_t = 2)]
     pub writers: usize,
 
     /// Most messages one writer commits in one transaction.

@@ -230,6 +230,28 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Tells the others in the conversation that `actor` is typing (best effort, not stored).
+    pub async fn typing(
+        &self,
+        request: pb::TypingRequest,
+    ) -> Result<pb::TypingResponse, ServiceError> {
+        let conversation = ConversationId::parse(&request.conversation_id)?;
+        let actor = request.actor_id;
+        let party = self.authorize_read(actor, &conversation).await?;
+        let others: Vec<u64> = Service::audience(&conversation, &party)
+            .into_iter()
+            .filter(|user| *user != actor)
+            .collect();
+        let typing = Payload::Typing(chat_proto::push::Typing {
+            conversation_id: conversation.to_string(),
+            user_id: actor,
+        });
+        self.push(others, "", typing);
+        Ok(pb::TypingResponse {})
+    }
+}
+
 fn check_seqs(seqs: &[u64]) -> Result<(), ServiceError> {
     if seqs.is_empty() || seqs.len() > MAX_PAGE as usize || seqs.contains(&0) {
         return Err(ServiceError::invalid(

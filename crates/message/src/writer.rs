@@ -29,7 +29,7 @@ use crate::clock::now_ms;
 use crate::conversation::ConversationId;
 use crate::store::ids::IdBlocks;
 use crate::store::rows::{MESSAGE_COLUMNS, MessageRow, message, to_proto};
-use crate::store::{placeholders, statement};
+use crate::store::{chunk_sizes, padded, placeholders, statement};
 
 /// A message to store.
 pub struct Draft {
@@ -215,14 +215,12 @@ fn distinct(sends: Vec<Pending>) -> Vec<Pending> {
 
 const ATTEMPTS: usize = 5;
 
+/// Commits a batch. Optimistic: the insert itself finds retries (the (sender, client id) key
+/// refuses them), and only then are the stored ones looked up and answered, which saves a
+/// query per batch when there are none.
 async fn commit_sends(db: &DatabaseConnection, ids: &IdBlocks, sends: Vec<Pending>) {
     let mut pending = distinct(sends);
     for attempt in 1..=ATTEMPTS {
-        pending = match answer_duplicates(db, pending).await {
-            Ok(fresh) if fresh.is_empty() => return,
-            Ok(fresh) => fresh,
-            Err((error, pending)) => return fail_all(pending, &error),
-        };
         match insert(db, ids, &pending).await {
             Ok(messages) => {
                 for (pending, message) in pending.into_iter().zip(messages) {
@@ -230,10 +228,15 @@ async fn commit_sends(db: &DatabaseConnection, ids: &IdBlocks, sends: Vec<Pendin
                 }
                 return;
             }
-            // A deadlock, or another instance stored one of these (or a conversation's first
-            // message) first: look again and retry.
+            // A retry of a stored message, another instance's first message in a
+            // conversation, or a deadlock: answer what is stored and try the rest again.
             Err(error) if (is_retryable(&error) || is_duplicate(&error)) && attempt < ATTEMPTS => {
                 tracing::debug!(%error, attempt, "retrying a message batch");
+                pending = match answer_duplicates(db, pending).await {
+                    Ok(fresh) if fresh.is_empty() => return,
+                    Ok(fresh) => fresh,
+                    Err((error, pending)) => return fail_all(pending, &error),
+                };
             }
             Err(error) if pending.len() > 1 => {
                 // One bad message must not fail the others: write them one by one.
@@ -259,10 +262,10 @@ async fn answer_duplicates(
     db: &DatabaseConnection,
     pending: Vec<Pending>,
 ) -> Result<Vec<Pending>, (ServiceError, Vec<Pending>)> {
-    let condition = vec!["(m.sender_id = ? AND m.client_msg_id = ?)"; pending.len()].join(" OR ");
-    let mut values: Vec<Value> = Vec::with_capacity(pending.len() * 2);
-    for p in &pending {
-        let (sender, client) = p.key();
+    let keys: Vec<(u64, &str)> = padded(&pending.iter().map(Pending::key).collect::<Vec<_>>());
+    let condition = vec!["(m.sender_id = ? AND m.client_msg_id = ?)"; keys.len()].join(" OR ");
+    let mut values: Vec<Value> = Vec::with_capacity(keys.len() * 2);
+    for (sender, client) in keys {
         values.extend([sender.into(), client.into()]);
     }
     let found = MessageRow::find_by_statement(statement(
@@ -374,7 +377,10 @@ async fn lock_conversations(
         .iter()
         .map(|p| p.draft.conversation.to_string())
         .collect();
-    let values: Vec<Value> = keys.iter().map(|key| key.clone().into()).collect();
+    let values: Vec<Value> = padded(&keys.iter().cloned().collect::<Vec<_>>())
+        .into_iter()
+        .map(Value::from)
+        .collect();
     let rows = ConversationRow::find_by_statement(statement(
         &format!(
             "SELECT id, max_seq, member_version FROM conversations WHERE id IN ({}) FOR UPDATE",
@@ -466,12 +472,13 @@ async fn save_cursors(
         if group.ids.is_empty() {
             continue;
         }
+        let ids = padded(&group.ids);
         let mut values: Vec<Value> = vec![key.clone().into()];
-        values.extend(group.ids.iter().map(|id| Value::from(*id)));
+        values.extend(ids.iter().map(|id| Value::from(*id)));
         tx.execute_raw(statement(
             &format!(
                 "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id NOT IN ({})",
-                placeholders(group.ids.len())
+                placeholders(ids.len())
             ),
             values,
         ))
@@ -508,10 +515,11 @@ async fn save_cursors(
     .await
 }
 
-/// MySQL takes at most 65,535 placeholders per statement.
-const MAX_PLACEHOLDERS: usize = 60_000;
+/// Most rows per insert statement (a power of two; MySQL takes at most 65,535 placeholders).
+const MAX_ROWS: usize = 1024;
 
-/// `head (?, ...), (?, ...) tail` for the rows in `values` (`width` each), in chunks.
+/// `head (?, ...), (?, ...) tail` for the rows in `values` (`width` each), in power-of-two
+/// chunks (see `store::padded`).
 async fn insert_rows(
     tx: &DatabaseTransaction,
     head: &str,
@@ -520,11 +528,13 @@ async fn insert_rows(
     values: Vec<Value>,
 ) -> Result<(), DbErr> {
     let row = format!("({})", placeholders(width));
-    let per_statement = (MAX_PLACEHOLDERS / width) * width;
-    for chunk in values.chunks(per_statement) {
-        let rows = vec![row.as_str(); chunk.len() / width].join(", ");
+    let mut rest = values.as_slice();
+    for size in chunk_sizes(values.len() / width, MAX_ROWS) {
+        let (chunk, after) = rest.split_at(size * width);
+        let rows = vec![row.as_str(); size].join(", ");
         tx.execute_raw(statement(&format!("{head} {rows}{tail}"), chunk.to_vec()))
             .await?;
+        rest = after;
     }
     Ok(())
 }

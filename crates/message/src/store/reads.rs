@@ -4,7 +4,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow};
-use super::{placeholders, statement};
+use super::{padded, placeholders, statement};
 
 /// One of a user's conversations, with its last message when there is one.
 #[derive(Debug, FromQueryResult)]
@@ -167,8 +167,10 @@ pub async fn hide(
     if seqs.is_empty() {
         return Ok(());
     }
+    // INSERT IGNORE makes a repeated row harmless, so the list is padded like an IN list.
+    let seqs = padded(seqs);
     let mut values: Vec<Value> = Vec::with_capacity(seqs.len() * 3);
-    for seq in seqs {
+    for seq in &seqs {
         values.extend([user.into(), conversation.into(), (*seq).into()]);
     }
     let rows = vec!["(?, ?, ?)"; seqs.len()].join(", ");
@@ -203,12 +205,13 @@ pub async fn read_counts(
     let Some(lowest) = seqs.iter().min().copied() else {
         return Ok(Vec::new());
     };
+    let listed = padded(seqs);
     let mut values: Vec<Value> = vec![conversation.into()];
-    values.extend(seqs.iter().map(|seq| Value::from(*seq)));
+    values.extend(listed.iter().map(|seq| Value::from(*seq)));
     let senders = Sender::find_by_statement(statement(
         &format!(
             "SELECT seq, sender_id FROM messages WHERE conversation_id = ? AND seq IN ({})",
-            placeholders(seqs.len())
+            placeholders(listed.len())
         ),
         values,
     ))
