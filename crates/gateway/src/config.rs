@@ -1,8 +1,10 @@
 //! Flags and environment variables of the gateway.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use chat_common::CommonFlags;
+use chat_common::flags::parse_duration;
 
 /// A gateway: holds WebSocket sessions, serves the public REST API, consumes its own pushes.
 #[derive(Debug, clap::Parser)]
@@ -77,6 +79,26 @@ pub struct Config {
         default_value = ""
     )]
     pub cors_origins: Vec<String>,
+
+    /// WebSocket sessions one user may hold here (the oldest is kicked beyond).
+    #[arg(long, env = "CHAT_GATEWAY_MAX_SESSIONS_PER_USER", default_value_t = 5)]
+    pub max_sessions_per_user: usize,
+
+    /// Frames queued for one session before it counts as a slow consumer (closed with 1008).
+    #[arg(long, env = "CHAT_GATEWAY_SESSION_QUEUE", default_value_t = 256)]
+    pub session_queue: usize,
+
+    /// Largest WebSocket message in bytes (the session closes with 1009 beyond).
+    #[arg(long, env = "CHAT_GATEWAY_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// How often the server pings each session.
+    #[arg(long, env = "CHAT_GATEWAY_HEARTBEAT", default_value = "25s", value_parser = parse_duration)]
+    pub heartbeat: Duration,
+
+    /// A session that sends nothing (not even a pong) for this long is closed (4003).
+    #[arg(long, env = "CHAT_GATEWAY_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
 
     #[command(flatten)]
     pub common: CommonFlags,

@@ -1,17 +1,17 @@
-//! The public HTTP server. REST under /api/v1 and the WebSocket protocol arrive in later issues;
-//! already here: every response names the gateway (`x-chat-gateway`), `/ws/{uid}` answers
-//! whether this gateway owns the user (or which one does), and unknown paths get JSON errors.
+//! The public HTTP server: the WebSocket endpoint (`/ws`, `/ws/{uid}`), REST under /api/v1,
+//! `/debug/whoami`; every response names the gateway (`x-chat-gateway`), and unknown paths get
+//! JSON errors.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use chat_common::Shutdown;
-use chat_routing::{TableWatcher, slot_of};
+use chat_routing::TableWatcher;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -24,17 +24,19 @@ pub struct GatewayState {
     pub tables: TableWatcher,
 }
 
-/// Serves the public API (`rest` holds the `/api/v1` routes) on `listener` until shutdown.
+/// Serves the public API (`ws` and `rest` hold the WebSocket and `/api/v1` routes) on
+/// `listener` until shutdown.
 pub fn spawn(
     listener: TcpListener,
     state: GatewayState,
+    ws: Router,
     rest: Router,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
-        .route("/ws/{uid}", get(websocket_placeholder))
         .route("/debug/whoami", get(whoami))
         .with_state(Arc::new(state.clone()))
+        .merge(ws)
         .merge(rest)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, name_the_gateway));
@@ -67,38 +69,6 @@ async fn name_the_gateway(
 pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let body = json!({ "code": code, "message": message.into() });
     (status, Json(body)).into_response()
-}
-
-/// Until the WebSocket protocol lands: says whether the user belongs here, or where.
-async fn websocket_placeholder(
-    State(state): State<Arc<GatewayState>>,
-    Path(uid): Path<String>,
-) -> Response {
-    let Ok(user_id) = uid.parse::<u64>() else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_user_id",
-            format!("`{uid}` is not a user id"),
-        );
-    };
-    let table = state.tables.current();
-    let mine = state.lease.tag();
-    match table.owner_of(user_id) {
-        Some(owner) if owner.tag == mine => error(
-            StatusCode::UPGRADE_REQUIRED,
-            "upgrade_required",
-            "this endpoint speaks WebSocket",
-        ),
-        Some(owner) => {
-            let body = json!({ "moved": { "tag": owner.tag, "addr": owner.addr, "epoch": table.epoch(), "slot": slot_of(user_id) } });
-            (StatusCode::MISDIRECTED_REQUEST, Json(body)).into_response()
-        }
-        None => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_gateway",
-            "no gateway owns this user yet",
-        ),
-    }
 }
 
 /// This gateway's tag, the table epoch it routes by, and how many slots it owns.

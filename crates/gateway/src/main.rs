@@ -9,11 +9,15 @@ mod lease;
 mod moves;
 mod push;
 mod rest;
+mod ws;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chat_common::{DependencyCheck, Host, StartupError, grpc, run_service};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chat_common::{DependencyCheck, Host, Shutdown, StartupError, grpc, run_service};
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::message::message_client::MessageClient;
 use chat_routing::TableWatcher;
@@ -49,10 +53,11 @@ async fn run(config: Config) -> Result<(), StartupError> {
     tracing::info!(tag = %first.tag, epoch = first.epoch, "registered with the router");
     let (lease, lease_task) = registration.spawn(first, shutdown.clone());
     let tables = TableWatcher::spawn(router.clone(), shutdown.clone());
+    let hub = Arc::new(ws::hub::Hub::new(config.max_sessions_per_user));
     let moves = moves::spawn(
         lease.clone(),
         tables.clone(),
-        Arc::new(moves::LogMoves),
+        Arc::new(ws::HubMoves(hub.clone())),
         shutdown.clone(),
     );
 
@@ -61,6 +66,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             .map_err(|error| StartupError::failed("rocketmq client", error))?,
     );
     let pushes = push::spawn(
+        Arc::new(ws::deliver::Deliverer::new(hub.clone())),
         mq.clone(),
         config.rocketmq_namesrv.clone(),
         config.common.cluster.clone(),
@@ -75,6 +81,31 @@ async fn run(config: Config) -> Result<(), StartupError> {
         lease.health_check(),
         chat_mq::health_check(&config.rocketmq_namesrv),
     ];
+    let message_client = MessageClient::new(message.clone());
+    let accepting = Arc::new(AtomicBool::new(true));
+    let ws_state = ws::endpoint::WsState {
+        lease: lease.clone(),
+        tables: tables.clone(),
+        account: AccountClient::new(account.clone()),
+        sessions: ws::session::SessionContext {
+            hub: hub.clone(),
+            message: message_client.clone(),
+            tag: lease.tag(),
+            limits: ws::session::SessionLimits {
+                queue: config.session_queue,
+                max_frame_bytes: config.max_frame_bytes,
+                heartbeat: config.heartbeat,
+                idle_timeout: config.idle_timeout,
+                sends_in_flight: 32,
+            },
+        },
+        accepting: accepting.clone(),
+    };
+    let ws_routes = axum::Router::new()
+        .route("/ws", axum::routing::get(ws::endpoint::without_uid))
+        .route("/ws/{uid}", axum::routing::get(ws::endpoint::with_uid))
+        .with_state(Arc::new(ws_state));
+    let sessions_closed = close_sessions_on_shutdown(hub.clone(), accepting, shutdown.clone());
     let state = http::GatewayState { lease, tables };
     let origins: Vec<String> = config
         .cors_origins
@@ -85,16 +116,37 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let rest = rest::router(
         rest::RestState {
             account: AccountClient::new(account.clone()),
-            message: MessageClient::new(message),
+            message: message_client,
         },
         config.body_limit,
         &origins,
     );
-    let public_server = http::spawn(public, state, rest, shutdown.clone());
+    let public_server = http::spawn(public, state, ws_routes, rest, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
-    let _ = tokio::join!(public_server, moves, lease_task, pushes);
+    let _ = tokio::join!(public_server, moves, lease_task, pushes, sessions_closed);
     if let Ok(mq) = Arc::try_unwrap(mq) {
         mq.shutdown().await;
     }
     served
+}
+
+/// On shutdown: refuse new sessions, tell every session to reconnect elsewhere (`moved`, 4001),
+/// and wait (up to 5 s) for them to close, so the process exits well within 10 s.
+fn close_sessions_on_shutdown(
+    hub: Arc<ws::hub::Hub>,
+    accepting: Arc<AtomicBool>,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        shutdown.wait().await;
+        accepting.store(false, Ordering::Relaxed);
+        ws::end_all(
+            &hub.sessions_where(|_| true),
+            "this gateway is shutting down",
+        );
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while hub.len() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
 }

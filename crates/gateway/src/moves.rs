@@ -9,23 +9,10 @@ use chat_routing::{SlotTable, TableWatcher};
 
 use crate::lease::Lease;
 
-/// Acts on lost slots. The session hub implements it to send `moved` and close sessions.
+/// Acts on lost slots (`ws::HubMoves` sends `moved` and closes the sessions).
 pub trait MoveHandler: Send + Sync + 'static {
     /// `lost` slots now belong to other gateways, as `table` says.
     fn slots_moved(&self, lost: &[u32], table: &SlotTable);
-}
-
-/// Counts and logs moves (what a gateway without sessions does).
-pub struct LogMoves;
-
-impl MoveHandler for LogMoves {
-    fn slots_moved(&self, lost: &[u32], table: &SlotTable) {
-        tracing::info!(
-            slots = lost.len(),
-            epoch = table.epoch(),
-            "slots moved to other gateways"
-        );
-    }
 }
 
 /// The slots lost between two views of (tag, table).

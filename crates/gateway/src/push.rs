@@ -4,10 +4,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chat_common::Shutdown;
-use chat_mq::{MqRuntime, PushEnvelope, TagConsumer};
+use chat_mq::{MqRuntime, TagConsumer};
 use tokio::sync::mpsc;
 
 use crate::lease::Lease;
+use crate::ws::deliver::Deliverer;
 
 /// Envelopes waiting for delivery; when full, the broker's delivery waits.
 const INBOX: usize = 1024;
@@ -19,20 +20,9 @@ fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-/// Delivers what arrives. Until sessions exist it only counts: a push for a user who is not
-/// connected here is dropped by design (the user syncs on connect).
-fn deliver(envelope: &PushEnvelope) {
-    let recipients: usize = envelope
-        .pushes
-        .iter()
-        .map(|push| push.recipient_ids.len())
-        .sum();
-    metrics::counter!("chat_gateway_pushes_received_total").increment(envelope.pushes.len() as u64);
-    tracing::debug!(tag = %envelope.tag, pushes = envelope.pushes.len(), recipients, "push envelope");
-}
-
 /// Consumes the held tag until shutdown.
 pub fn spawn(
+    deliverer: std::sync::Arc<Deliverer>,
     mq: std::sync::Arc<MqRuntime>,
     namesrv: String,
     cluster: String,
@@ -59,7 +49,7 @@ pub fn spawn(
             tokio::pin!(retry);
             let stop = loop {
                 tokio::select! {
-                    Some(envelope) = inbox.recv() => deliver(&envelope),
+                    Some(envelope) = inbox.recv() => deliverer.deliver(envelope),
                     changed = tags.changed() => break changed.is_err(),
                     _ = &mut retry, if consumer.is_none() => break false,
                     _ = shutdown.wait() => break true,

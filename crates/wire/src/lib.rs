@@ -6,10 +6,12 @@
 
 mod content;
 mod error;
+pub mod frames;
 mod message;
 mod send;
 
 pub use content::{Content, parse_custom_json};
 pub use error::WireError;
+pub use frames::{ClientFrame, ServerFrame};
 pub use message::{ChatMessage, Conversation, ConversationKind, UnreadConversation};
 pub use send::{SendRequest, SendResult, SeqReadCount};

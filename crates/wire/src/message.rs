@@ -53,7 +53,7 @@ pub struct ChatMessage {
     pub client_msg_id: String,
     pub content: Content,
     pub server_time_ms: i64,
-    /// The peer for 1:1 (from the reader's side), the group for a group.
+    /// For 1:1 the recipient (the sender's peer, as in the send request); for a group, the group.
     pub target_id: u64,
 }
 

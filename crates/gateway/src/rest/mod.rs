@@ -7,7 +7,7 @@ mod extract;
 mod friends;
 mod groups;
 mod messages;
-mod notifications;
+pub mod notifications;
 
 use std::sync::Arc;
 

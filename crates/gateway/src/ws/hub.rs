@@ -1,0 +1,202 @@
+//! The sessions this gateway holds, by user. Delivery looks users up here; moves, kicks and
+//! shutdown end sessions through here. A session's outbound queue is bounded: a client that
+//! cannot keep up is cut off (1008) rather than let memory grow; it resyncs on reconnect.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use chat_wire::frames::close;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What a session's writer sends.
+pub enum Outbound {
+    /// A serialized server frame (shared between recipients: serialized once per push).
+    Text(Bytes),
+    /// A pong answering the client's ping.
+    Pong(Bytes),
+    /// Sends a close frame and ends the session.
+    Close(u16, String),
+}
+
+/// One session, as the rest of the gateway sees it.
+pub struct Session {
+    pub id: String,
+    pub user_id: u64,
+    queue: mpsc::Sender<Outbound>,
+    /// Cancelled when the session must end at once (its writer and reader stop).
+    pub ended: CancellationToken,
+    closing: Mutex<Option<(u16, String)>>,
+}
+
+pub type SessionRef = Arc<Session>;
+
+impl Session {
+    pub fn new(id: String, user_id: u64, queue: mpsc::Sender<Outbound>) -> SessionRef {
+        Arc::new(Self {
+            id,
+            user_id,
+            queue,
+            ended: CancellationToken::new(),
+            closing: Mutex::new(None),
+        })
+    }
+
+    /// Queues a frame; a full queue ends the session as a slow consumer.
+    pub fn offer(&self, frame: Outbound) -> bool {
+        match self.queue.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("chat_gateway_slow_consumer_kicks_total").increment(1);
+                self.kill(
+                    close::SLOW_CONSUMER,
+                    "too slow to read its frames; reconnect and resync",
+                );
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Sends `frame` (a `moved` or `kicked`), then closes with `code`.
+    pub fn end_with(&self, frame: Bytes, code: u16, reason: &str) {
+        if self.offer(Outbound::Text(frame)) {
+            self.offer(Outbound::Close(code, reason.to_owned()));
+        }
+    }
+
+    /// Ends the session now, with `code` if the socket still takes a close frame.
+    pub fn kill(&self, code: u16, reason: &str) {
+        if let Ok(mut closing) = self.closing.lock()
+            && closing.is_none()
+        {
+            *closing = Some((code, reason.to_owned()));
+        }
+        self.ended.cancel();
+    }
+
+    /// Why the session was killed (a normal closure when it was not).
+    pub fn closing(&self) -> (u16, String) {
+        self.closing
+            .lock()
+            .ok()
+            .and_then(|closing| closing.clone())
+            .unwrap_or((1000, String::new()))
+    }
+}
+
+/// Every session of this gateway.
+pub struct Hub {
+    users: Mutex<HashMap<u64, Vec<SessionRef>>>,
+    max_per_user: usize,
+}
+
+impl Hub {
+    pub fn new(max_per_user: usize) -> Self {
+        Self {
+            users: Mutex::default(),
+            max_per_user: max_per_user.max(1),
+        }
+    }
+
+    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Vec<SessionRef>>> {
+        self.users
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// Adds `session`; returns the user's oldest sessions beyond the limit, for the caller to
+    /// end (kicked).
+    pub fn add(&self, session: SessionRef) -> Vec<SessionRef> {
+        let mut users = self.users();
+        let sessions = users.entry(session.user_id).or_default();
+        sessions.push(session);
+        let excess = sessions.len().saturating_sub(self.max_per_user);
+        let evicted: Vec<SessionRef> = sessions.drain(..excess).collect();
+        metrics::gauge!("chat_gateway_sessions").increment(1.0);
+        evicted
+    }
+
+    pub fn remove(&self, session: &Session) {
+        let mut users = self.users();
+        if let Some(sessions) = users.get_mut(&session.user_id) {
+            let before = sessions.len();
+            sessions.retain(|s| s.id != session.id);
+            if sessions.len() < before {
+                metrics::gauge!("chat_gateway_sessions").decrement(1.0);
+            }
+            if sessions.is_empty() {
+                users.remove(&session.user_id);
+            }
+        }
+    }
+
+    /// The user's sessions (none when not connected here).
+    pub fn sessions_of(&self, user: u64) -> Vec<SessionRef> {
+        self.users().get(&user).cloned().unwrap_or_default()
+    }
+
+    /// Every session whose user matches `pick`.
+    pub fn sessions_where(&self, pick: impl Fn(u64) -> bool) -> Vec<SessionRef> {
+        self.users()
+            .iter()
+            .filter(|(user, _)| pick(**user))
+            .flat_map(|(_, sessions)| sessions.iter().cloned())
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.users().values().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, user: u64, room: usize) -> (SessionRef, mpsc::Receiver<Outbound>) {
+        let (queue, outbound) = mpsc::channel(room);
+        (Session::new(id.into(), user, queue), outbound)
+    }
+
+    #[test]
+    fn the_oldest_sessions_beyond_the_limit_are_evicted() {
+        let hub = Hub::new(2);
+        let (a, _qa) = session("a", 1, 4);
+        let (b, _qb) = session("b", 1, 4);
+        let (c, _qc) = session("c", 1, 4);
+        assert!(hub.add(a).is_empty());
+        assert!(hub.add(b).is_empty());
+        let evicted = hub.add(c);
+        assert_eq!(
+            evicted.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            vec!["a"]
+        );
+        assert_eq!(hub.sessions_of(1).len(), 2);
+        hub.remove(&evicted[0]);
+        assert_eq!(hub.len(), 2, "removing an evicted session changes nothing");
+    }
+
+    #[test]
+    fn a_full_queue_ends_the_session_as_a_slow_consumer() {
+        let (s, _outbound) = session("s", 1, 1);
+        assert!(s.offer(Outbound::Text(Bytes::from_static(b"1"))));
+        assert!(!s.offer(Outbound::Text(Bytes::from_static(b"2"))));
+        assert!(s.ended.is_cancelled());
+        assert_eq!(s.closing().0, close::SLOW_CONSUMER);
+    }
+
+    #[test]
+    fn sessions_are_found_by_user_and_removed() {
+        let hub = Hub::new(5);
+        let (a, _qa) = session("a", 1, 4);
+        let (b, _qb) = session("b", 2, 4);
+        hub.add(a.clone());
+        hub.add(b);
+        assert_eq!(hub.sessions_where(|user| user == 2).len(), 1);
+        hub.remove(&a);
+        assert!(hub.sessions_of(1).is_empty());
+        assert_eq!(hub.len(), 1);
+    }
+}

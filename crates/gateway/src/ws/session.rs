@@ -1,0 +1,307 @@
+//! One WebSocket session: a reader (client frames in, each answered) and a writer (the bounded
+//! outbound queue out, plus the server's pings), sharing a [`Session`] in the hub. Either side
+//! ending ends both.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chat_proto::message as pb;
+use chat_proto::message::message_client::MessageClient;
+use chat_wire::frames::close;
+use chat_wire::{ClientFrame, ServerFrame};
+use fastwebsockets::{
+    Frame, OpCode, Payload, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
+};
+use hyper_util::rt::TokioIo;
+use tokio::io::{ReadHalf, WriteHalf};
+use tokio::sync::{Semaphore, mpsc};
+use tonic::transport::Channel;
+
+use super::hub::{Hub, Outbound, Session, SessionRef};
+use crate::rest::error::ApiError;
+
+type Stream = TokioIo<hyper::upgrade::Upgraded>;
+
+/// Session limits and timings.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub queue: usize,
+    pub max_frame_bytes: usize,
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+    /// Sends one session may have in flight before it stops reading.
+    pub sends_in_flight: usize,
+}
+
+/// What a session needs from the gateway.
+#[derive(Clone)]
+pub struct SessionContext {
+    pub hub: Arc<Hub>,
+    pub message: MessageClient<Channel>,
+    pub tag: String,
+    pub limits: SessionLimits,
+}
+
+/// Serializes a server frame (it always serializes: every field is plain data).
+pub fn encode(frame: &ServerFrame) -> Bytes {
+    Bytes::from(serde_json::to_vec(frame).unwrap_or_default())
+}
+
+/// Runs a session until it ends.
+pub async fn run(ws: WebSocket<Stream>, context: SessionContext, user_id: u64, session_id: String) {
+    let (queue, outbound) = mpsc::channel(context.limits.queue.max(4));
+    let session = Session::new(session_id, user_id, queue);
+    for evicted in context.hub.add(session.clone()) {
+        let reason = "signed in on another device (device limit reached)";
+        let frame = encode(&ServerFrame::Kicked {
+            reason: reason.into(),
+        });
+        evicted.end_with(frame, close::KICKED, reason);
+    }
+    metrics::counter!("chat_gateway_connections_total").increment(1);
+    session.offer(Outbound::Text(encode(&ServerFrame::Hello {
+        user_id,
+        session_id: session.id.clone(),
+        gateway: context.tag.clone(),
+        heartbeat_s: context.limits.heartbeat.as_secs(),
+        idle_timeout_s: context.limits.idle_timeout.as_secs(),
+    })));
+    let (mut read, write) = ws.split(tokio::io::split);
+    read.set_auto_pong(false);
+    read.set_auto_close(true);
+    read.set_max_message_size(context.limits.max_frame_bytes);
+    let writer = tokio::spawn(write_loop(
+        write,
+        outbound,
+        session.clone(),
+        context.limits.heartbeat,
+    ));
+    read_loop(&mut read, &context, &session).await;
+    session.ended.cancel();
+    context.hub.remove(&session);
+    let _ = writer.await;
+}
+
+async fn write_loop(
+    mut write: WebSocketWrite<WriteHalf<Stream>>,
+    mut outbound: mpsc::Receiver<Outbound>,
+    session: SessionRef,
+    heartbeat: Duration,
+) {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    loop {
+        let frame = tokio::select! {
+            _ = session.ended.cancelled() => break,
+            _ = ping.tick() => Frame::new(true, OpCode::Ping, None, Payload::Borrowed(&[])),
+            next = outbound.recv() => match next {
+                Some(Outbound::Text(bytes)) => {
+                    metrics::counter!("chat_gateway_frames_out_total").increment(1);
+                    Frame::text(Payload::Owned(bytes.to_vec()))
+                }
+                Some(Outbound::Pong(payload)) => Frame::pong(Payload::Owned(payload.to_vec())),
+                Some(Outbound::Close(code, reason)) => {
+                    let _ = write.write_frame(Frame::close(code, reason.as_bytes())).await;
+                    session.ended.cancel();
+                    return;
+                }
+                None => break,
+            },
+        };
+        let written = tokio::select! {
+            _ = session.ended.cancelled() => break,
+            written = write.write_frame(frame) => written,
+        };
+        if written.is_err() {
+            session.ended.cancel();
+            return;
+        }
+    }
+    // Killed (slow consumer, idle, too big): say why if the socket still takes it.
+    let (code, reason) = session.closing();
+    let close = write.write_frame(Frame::close(code, reason.as_bytes()));
+    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+}
+
+async fn read_loop(
+    read: &mut WebSocketRead<ReadHalf<Stream>>,
+    context: &SessionContext,
+    session: &SessionRef,
+) {
+    let sends = Arc::new(Semaphore::new(context.limits.sends_in_flight.max(1)));
+    let mut partial: Option<Vec<u8>> = None;
+    loop {
+        // Closing echoes are sent by the library through this function.
+        let mut obligated = |frame: Frame<'_>| {
+            let payload = Bytes::copy_from_slice(&frame.payload);
+            let outbound = if frame.opcode == OpCode::Close {
+                Outbound::Close(close_code(&payload), String::new())
+            } else {
+                Outbound::Pong(payload)
+            };
+            session.offer(outbound);
+            std::future::ready(Ok::<(), std::convert::Infallible>(()))
+        };
+        let next = tokio::select! {
+            _ = session.ended.cancelled() => return,
+            next = tokio::time::timeout(context.limits.idle_timeout, read.read_frame(&mut obligated)) => next,
+        };
+        let frame = match next {
+            Err(_) => return session.kill(close::IDLE, "nothing received within the idle timeout"),
+            Ok(Err(WebSocketError::FrameTooLarge)) => {
+                return session.kill(close::TOO_BIG, "frame over the size limit");
+            }
+            Ok(Err(_)) => return,
+            Ok(Ok(frame)) => frame,
+        };
+        metrics::counter!("chat_gateway_frames_in_total").increment(1);
+        match frame.opcode {
+            OpCode::Close => return,
+            OpCode::Ping => {
+                session.offer(Outbound::Pong(Bytes::copy_from_slice(&frame.payload)));
+            }
+            OpCode::Pong => {}
+            OpCode::Binary => reply_error(session, "bad_frame", "frames are JSON text", None),
+            OpCode::Text if frame.fin => {
+                handle_text(&frame.payload, context, session, &sends).await
+            }
+            OpCode::Text => partial = Some(frame.payload.to_vec()),
+            OpCode::Continuation => {
+                let Some(mut buffer) = partial.take() else {
+                    return session.kill(1002, "continuation without a first fragment");
+                };
+                buffer.extend_from_slice(&frame.payload);
+                if buffer.len() > context.limits.max_frame_bytes {
+                    return session.kill(close::TOO_BIG, "message over the size limit");
+                }
+                if frame.fin {
+                    handle_text(&buffer, context, session, &sends).await;
+                } else {
+                    partial = Some(buffer);
+                }
+            }
+        }
+    }
+}
+
+fn close_code(payload: &[u8]) -> u16 {
+    match payload {
+        [high, low, ..] => u16::from_be_bytes([*high, *low]),
+        _ => 1000,
+    }
+}
+
+fn reply_error(session: &Session, code: &str, message: &str, client_msg_id: Option<String>) {
+    session.offer(Outbound::Text(encode(&ServerFrame::Error {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        client_msg_id,
+    })));
+}
+
+fn reply_status(session: &Session, status: tonic::Status, client_msg_id: Option<String>) {
+    let error = ApiError::from(status);
+    reply_error(session, &error.code, &error.message, client_msg_id);
+}
+
+/// One client frame: parsed, then answered (sends run concurrently, up to the session's limit).
+async fn handle_text(
+    text: &[u8],
+    context: &SessionContext,
+    session: &SessionRef,
+    sends: &Arc<Semaphore>,
+) {
+    let frame: ClientFrame = match serde_json::from_slice(text) {
+        Ok(frame) => frame,
+        Err(error) => {
+            return reply_error(
+                session,
+                "bad_frame",
+                &format!("not a client frame: {error}"),
+                None,
+            );
+        }
+    };
+    match frame {
+        ClientFrame::Ping => {
+            session.offer(Outbound::Text(encode(&ServerFrame::Pong)));
+        }
+        ClientFrame::Send {
+            client_msg_id,
+            kind,
+            target_id,
+            content,
+        } => {
+            let Ok(permit) = sends.clone().acquire_owned().await else {
+                return;
+            };
+            let request = chat_wire::SendRequest {
+                kind,
+                target_id,
+                client_msg_id: client_msg_id.clone(),
+                content,
+            }
+            .into_proto(session.user_id, session.id.clone());
+            let request = match request {
+                Ok(request) => request,
+                Err(error) => {
+                    return reply_error(
+                        session,
+                        "invalid_content",
+                        &error.to_string(),
+                        Some(client_msg_id),
+                    );
+                }
+            };
+            let (mut message, session) = (context.message.clone(), session.clone());
+            tokio::spawn(async move {
+                let answer = message.send(request).await;
+                drop(permit);
+                match answer {
+                    Ok(reply) => {
+                        let reply = reply.into_inner();
+                        session.offer(Outbound::Text(encode(&ServerFrame::Ack {
+                            client_msg_id,
+                            message_id: reply.message_id,
+                            conversation_id: reply.conversation_id,
+                            seq: reply.seq,
+                            server_time_ms: reply.server_time_ms,
+                            duplicate: reply.duplicate,
+                        })));
+                    }
+                    Err(status) => reply_status(&session, status, Some(client_msg_id)),
+                }
+            });
+        }
+        ClientFrame::Read {
+            conversation_id,
+            seq,
+        } => {
+            let request = pb::MarkReadRequest {
+                actor_id: session.user_id,
+                conversation_id: conversation_id.clone(),
+                seq,
+            };
+            match context.message.clone().mark_read(request).await {
+                Ok(reply) => {
+                    let reply = reply.into_inner();
+                    session.offer(Outbound::Text(encode(&ServerFrame::ReadAck {
+                        conversation_id,
+                        read_seq: reply.read_seq,
+                        unread: reply.unread,
+                    })));
+                }
+                Err(status) => reply_status(session, status, None),
+            }
+        }
+        ClientFrame::Typing { conversation_id } => {
+            let request = pb::TypingRequest {
+                actor_id: session.user_id,
+                conversation_id,
+            };
+            if let Err(status) = context.message.clone().typing(request).await {
+                reply_status(session, status, None);
+            }
+        }
+    }
+}
