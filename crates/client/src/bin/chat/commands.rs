@@ -1,0 +1,228 @@
+//! What each `chat` command does.
+
+use std::io::Write;
+
+use chat_client::wire::{Content, ConversationKind, SendRequest};
+use chat_client::{Client, ClientError, Config, Event, Rest, RestError, StartFrom};
+use serde::Serialize;
+
+use crate::session::{self, Session};
+use crate::{Command, DEFAULT_SERVER};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Rest(#[from] RestError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("writing the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// Output piped into a command that stopped reading (`chat tail | head`) is no failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Self::Output(error) if error.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Runs one command.
+pub async fn run(server: Option<String>, command: Command) -> Result<(), CliError> {
+    let path = session::default_path().map_err(CliError::Usage)?;
+    match command {
+        Command::Register { username, password } => {
+            let rest = Rest::new(&server_or_default(server, None))?;
+            print_json(&rest.register(&username, &password).await?)
+        }
+        Command::Login { username, password } => {
+            let server = server_or_default(server, None);
+            let login = Rest::new(&server)?.login(&username, &password).await?;
+            let stored = Session {
+                server,
+                token: login.token,
+                user_id: login.user.user_id,
+                username: login.user.username.clone(),
+            };
+            session::save(&path, &stored).map_err(CliError::Usage)?;
+            print_json(&login.user)
+        }
+        Command::Send { to, text } => {
+            let (rest, _) = signed_in(server, &path)?;
+            let (kind, target_id) = parse_target(&to).map_err(CliError::Usage)?;
+            let request = SendRequest {
+                kind,
+                target_id,
+                client_msg_id: cli_message_id(),
+                content: Content::Text { text },
+            };
+            print_json(&rest.send(&request).await?)
+        }
+        Command::Tail { latest } => tail(server, &path, latest).await,
+        Command::Conversations => {
+            let (rest, _) = signed_in(server, &path)?;
+            for conversation in rest.conversations().await? {
+                print_json(&conversation)?;
+            }
+            Ok(())
+        }
+        Command::History {
+            conversation_id,
+            before,
+            limit,
+        } => history(server, &path, &conversation_id, before, limit).await,
+        Command::Logout => {
+            let (rest, _) = signed_in(server, &path)?;
+            match rest.logout().await {
+                // A token that no longer works is as good as logged out.
+                Err(RestError::Api(error)) if error.status != 401 => {
+                    return Err(RestError::Api(error).into());
+                }
+                Err(error @ (RestError::Transport(_) | RestError::InvalidUrl(_))) => {
+                    return Err(error.into());
+                }
+                _ => {}
+            }
+            session::remove(&path).map_err(CliError::Usage)
+        }
+    }
+}
+
+/// Prints events until the client stops or Ctrl-C.
+async fn tail(
+    server: Option<String>,
+    path: &std::path::Path,
+    latest: bool,
+) -> Result<(), CliError> {
+    let (_, stored) = signed_in(server.clone(), path)?;
+    let mut config = Config::new(
+        server_or_default(server, Some(&stored)),
+        stored.token,
+        stored.user_id,
+    );
+    if latest {
+        config.start = StartFrom::Latest;
+    }
+    let (client, mut events) = Client::connect(config).await?;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => {
+                    print_json(&event)?;
+                    if let Event::Unauthorized { .. } = event {
+                        return Err(CliError::Usage("the session was refused; log in again".into()));
+                    }
+                }
+                None => return Ok(()),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                client.close().await;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One page before `before`, printed oldest first, with a hint for the next page.
+async fn history(
+    server: Option<String>,
+    path: &std::path::Path,
+    conversation_id: &str,
+    before: u64,
+    limit: u32,
+) -> Result<(), CliError> {
+    let (rest, _) = signed_in(server, path)?;
+    let page = rest.history(conversation_id, before, limit).await?;
+    for message in page.messages.iter().rev() {
+        print_json(message)?;
+    }
+    if let Some(oldest) = page.messages.last().filter(|_| page.has_more) {
+        eprintln!("(older messages: --before {})", oldest.seq);
+    }
+    Ok(())
+}
+
+/// The REST API as the stored session's user.
+fn signed_in(server: Option<String>, path: &std::path::Path) -> Result<(Rest, Session), CliError> {
+    let stored = session::load(path)
+        .map_err(CliError::Usage)?
+        .ok_or_else(|| {
+            CliError::Usage("not logged in: run `chat login <user> <password>`".into())
+        })?;
+    let rest =
+        Rest::new(&server_or_default(server, Some(&stored)))?.with_token(stored.token.clone());
+    Ok((rest, stored))
+}
+
+/// The `--server` flag, else the session's server, else the local stack.
+fn server_or_default(flag: Option<String>, stored: Option<&Session>) -> String {
+    flag.or_else(|| stored.map(|session| session.server.clone()))
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
+}
+
+/// `42` is user 42 (direct), `g:7` is group 7.
+fn parse_target(to: &str) -> Result<(ConversationKind, u64), String> {
+    let (kind, id) = match to.strip_prefix("g:") {
+        Some(group) => (ConversationKind::Group, group),
+        None => (ConversationKind::Direct, to),
+    };
+    match id.parse::<u64>() {
+        Ok(id) if id > 0 => Ok((kind, id)),
+        _ => Err(format!("{to:?} is neither a user id nor g:<group id>")),
+    }
+}
+
+/// A fresh `client_msg_id` for a one-shot send.
+fn cli_message_id() -> String {
+    let random = getrandom::u64().unwrap_or_else(|_| u64::from(std::process::id()));
+    format!("cli-{random:016x}")
+}
+
+/// One JSON object on one line of standard output.
+fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+    let line = serde_json::to_string(value)
+        .map_err(|error| CliError::Usage(format!("cannot show the answer: {error}")))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_user_ids_or_group_ids() {
+        assert_eq!(parse_target("42"), Ok((ConversationKind::Direct, 42)));
+        assert_eq!(parse_target("g:7"), Ok((ConversationKind::Group, 7)));
+        for bad in ["", "0", "g:", "g:x", "d:1:2", "-3", "ann"] {
+            assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_flag_beats_the_session_which_beats_the_default() {
+        let stored = Session {
+            server: "http://stored:1".into(),
+            token: "t".into(),
+            user_id: 1,
+            username: "a".into(),
+        };
+        assert_eq!(
+            server_or_default(Some("http://flag:2".into()), Some(&stored)),
+            "http://flag:2"
+        );
+        assert_eq!(server_or_default(None, Some(&stored)), "http://stored:1");
+        assert_eq!(server_or_default(None, None), DEFAULT_SERVER);
+    }
+
+    #[test]
+    fn cli_message_ids_fit_the_api_limit() {
+        let id = cli_message_id();
+        assert!(id.starts_with("cli-") && id.len() <= 64, "{id}");
+        assert_ne!(id, cli_message_id());
+    }
+}
