@@ -6,7 +6,10 @@
 //! - `down`: stops exactly what `up` started, by pid.
 //! - `test`: the one test command (format, clippy, unit tests, then integration tests on the
 //!   stack).
+//! - `bench`: a load-generator scenario against a release stack, its report rendered into
+//!   `docs/benchmarks/`.
 
+mod bench;
 mod components;
 mod infra;
 mod nginx;
@@ -34,6 +37,10 @@ commands:
   test      format check, clippy (-D warnings), unit tests, then the integration
             tests against the stack (started first when it is not running)
               --gateways N    as for up, when the stack must be started
+  bench     run a load-generator scenario (message) against the stack in release
+            mode and write docs/benchmarks/<scenario>.{json,md,svg} and README.md
+              cargo xtask bench message [chat-loadgen flags, e.g. --duration 10s]
+              cargo xtask bench message --help   lists the scenario's flags
 
 environment:
   CHAT_CACHE_DIR   where the RocketMQ build and the run directory live
@@ -106,6 +113,10 @@ fn parse(args: &[String]) -> TaskResult<(String, Options)> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // bench passes its flags (including --help) through to the load generator.
+    if args.first().is_some_and(|command| command == "bench") {
+        return exit(bench::run(&args[1..]));
+    }
     if args.iter().any(|arg| arg == "-h" || arg == "--help") || args.is_empty() {
         print!("{USAGE}");
         return if args.is_empty() {
@@ -121,6 +132,10 @@ fn main() -> ExitCode {
         "test" => test::run(&options),
         other => fail(format!("unknown command `{other}`\n\n{USAGE}")),
     });
+    exit(outcome)
+}
+
+fn exit(outcome: TaskResult) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -57,6 +57,28 @@ pub fn is_ours(pid: u32, marker: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Direct children of `pid` (nginx's workers under the master whose pid `up` records).
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let child: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
+            (parent_pid(&stat)? == pid).then_some(child)
+        })
+        .collect()
+}
+
+/// The parent pid (field 4) of a `/proc/<pid>/stat` line; fields count from the last ')',
+/// since the command name may contain spaces and parentheses.
+fn parent_pid(stat: &str) -> Option<u32> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The live pid of component `name`, when its pid file points at our process.
 pub fn running_pid(name: &str, marker: &str) -> Option<u32> {
     recorded_pid(name).filter(|pid| is_ours(*pid, marker))
@@ -181,5 +203,17 @@ pub fn wait_until(timeout: Duration, mut ready: impl FnMut() -> bool) -> bool {
             return false;
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_pids_are_read_after_the_command_name() {
+        let stat = "12701 (nginx: worker (x)) S 12700 12700 12700 0 -1 4194624 0 0 0 0 1 2";
+        assert_eq!(parent_pid(stat), Some(12700));
+        assert_eq!(parent_pid("garbage"), None);
     }
 }

@@ -35,7 +35,7 @@ pub fn collect(components: &[Component], release: bool) -> Vec<Row> {
 }
 
 /// A process whose command name starts with `marker`, for components `up` did not start.
-fn find_pid(marker: &str) -> Option<u32> {
+pub fn find_pid(marker: &str) -> Option<u32> {
     let prefix: String = marker.chars().take(15).collect();
     fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
         let pid: u32 = entry.file_name().to_str()?.parse().ok()?;

@@ -1,0 +1,62 @@
+//! `chat-loadgen`: drives the chat cluster through its public APIs and reports what it saw.
+//!
+//! Each scenario (for now `message`: sustained 1:1 sends through the message service's gRPC
+//! API) writes one [`report::Report`]; `render` turns every report of a directory into a
+//! Markdown page, an SVG chart and the directory's README. `cargo xtask bench <scenario>` runs
+//! both against a release stack and passes the processes to watch.
+
+mod cli;
+mod duration;
+mod grpc;
+mod machine;
+mod message;
+mod pool;
+mod procfs;
+mod recorder;
+mod render;
+mod report;
+mod rng;
+mod sampler;
+mod setup;
+mod stats;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// Exit status when the run finished and its report was written, but messages were lost:
+/// distinct from 1 (the run itself failed), so callers still render the report.
+const EXIT_LOST_MESSAGES: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Message(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(message::run(*args)).map(verified_exit)),
+        Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("error: chat-loadgen: {error:#}");
+        ExitCode::FAILURE
+    })
+}
+
+fn verified_exit(verified: bool) -> ExitCode {
+    if verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_LOST_MESSAGES)
+    }
+}
+
+/// A multi-threaded runtime: every connection and request is a future on it, never a thread.
+fn runtime(threads: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        builder.worker_threads(threads.max(1));
+    }
+    Ok(builder.enable_all().build()?)
+}
