@@ -89,6 +89,47 @@ pub fn send_raw(
     parse(&String::from_utf8_lossy(&response))
 }
 
+/// Sends a GET with `headers` and reads only the answer's head and (Content-Length) body, so
+/// that a 101 answer does not wait for the socket to close; returns the stream for more.
+pub fn open_websocket(addr: &str, path: &str, headers: &[String]) -> (Reply, TcpStream) {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: chat\r\n");
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a read timeout");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the request");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream
+            .read_exact(&mut byte)
+            .expect("read the answer's head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream
+        .read_exact(&mut body)
+        .expect("read the answer's body");
+    let reply = parse(&format!("{head}{}", String::from_utf8_lossy(&body)));
+    (reply, stream)
+}
+
 fn parse(response: &str) -> Reply {
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response, ""));
     let status = head

@@ -168,6 +168,13 @@ impl TestCluster {
 
     /// Starts a gateway registered with `router` and waits until it serves.
     pub fn start_gateway(&self, name: &str, router: &Proc) -> Proc {
+        let message = self.stack.message.grpc.clone();
+        self.start_gateway_with(name, router, &message)
+    }
+
+    /// Starts a gateway registered with `router` that sends through the message service at
+    /// `message_grpc`, and waits until it serves.
+    pub fn start_gateway_with(&self, name: &str, router: &Proc, message_grpc: &str) -> Proc {
         let [http, grpc, metrics] = free_addrs();
         let args: Vec<String> = [
             "--http-addr",
@@ -181,7 +188,7 @@ impl TestCluster {
             "--account-url",
             &format!("http://{}", self.stack.account.grpc),
             "--message-url",
-            &format!("http://{}", self.stack.message.grpc),
+            &format!("http://{message_grpc}"),
             "--rocketmq-namesrv",
             &self.stack.rocketmq.namesrv,
         ]
@@ -194,6 +201,25 @@ impl TestCluster {
     /// push topic and peers), on fresh ports, and waits until it serves. `namesrv` overrides
     /// the RocketMQ name server.
     pub fn start_stack_message(&self, name: &str, namesrv: Option<&str>) -> Proc {
+        let cluster = self.stack.cluster.clone();
+        let router = self.stack.router.grpc.clone();
+        let namesrv = namesrv.unwrap_or(&self.stack.rocketmq.namesrv).to_owned();
+        self.start_message_in(&cluster, name, &router, &namesrv)
+    }
+
+    /// Starts a message service of this test cluster (its push topic, routed by `router`).
+    pub fn start_message(&self, name: &str, router: &Proc) -> Proc {
+        let namesrv = self.stack.rocketmq.namesrv.clone();
+        self.start_message_in(&self.name, name, &router.grpc, &namesrv)
+    }
+
+    fn start_message_in(
+        &self,
+        cluster: &str,
+        name: &str,
+        router_grpc: &str,
+        namesrv: &str,
+    ) -> Proc {
         let [grpc, metrics] = free_addrs();
         let args: Vec<String> = [
             "--grpc-addr",
@@ -201,17 +227,16 @@ impl TestCluster {
             "--metrics-addr",
             &metrics,
             "--router-url",
-            &format!("http://{}", self.stack.router.grpc),
+            &format!("http://{router_grpc}"),
             "--account-url",
             &format!("http://{}", self.stack.account.grpc),
             "--rocketmq-namesrv",
-            namesrv.unwrap_or(&self.stack.rocketmq.namesrv),
+            namesrv,
         ]
         .map(String::from)
         .into();
-        let cluster = self.stack.cluster.clone();
         self.launch_in(
-            &cluster,
+            cluster,
             name,
             "chat-message",
             &args,

@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod cluster;
+pub mod openresty;
+pub mod rawws;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
