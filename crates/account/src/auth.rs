@@ -21,9 +21,25 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], AccountError> {
     Ok(bytes)
 }
 
+/// Argon2 holds 19 MiB for each hash it runs: at most this many run at once (two per core),
+/// so a burst of registrations or logins queues instead of growing memory without bound
+/// (a benchmark's setup once took the service to 2.2 GiB).
+async fn hashing_permit() -> Result<tokio::sync::SemaphorePermit<'static>, AccountError> {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores * 2)
+    });
+    permits
+        .acquire()
+        .await
+        .map_err(|error| AccountError::Internal(format!("hashing permits: {error}")))
+}
+
 /// Hashes a password with argon2id (on the blocking pool: it is deliberately slow).
 pub async fn hash_password(password: String) -> Result<String, AccountError> {
     let salt_bytes = random_bytes::<16>()?;
+    let _permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&salt_bytes)
             .map_err(|error| AccountError::Internal(format!("salt: {error}")))?;
@@ -44,6 +60,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
         Some(hash) => hash,
         None => dummy_hash().await?,
     };
+    let _permit = hashing_permit().await?;
     let matches = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {

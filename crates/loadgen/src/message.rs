@@ -344,6 +344,7 @@ fn report(
             dirty: args.run.dirty,
         },
         stack_profile: args.run.stack_profile.clone(),
+        load: load_shape(args),
         config: config(args, run_id),
         window: crate::report::Window {
             warmup_s: args.warmup.as_secs_f64(),
@@ -356,6 +357,18 @@ fn report(
         machine_cpu: usage.machine,
         targets,
     }
+}
+
+fn load_shape(args: &MessageArgs) -> String {
+    let pacing = match args.rate {
+        0 => "closed loop (each slot sends again as soon as answered)".to_owned(),
+        rate => format!("open loop at {rate} sends/s"),
+    };
+    format!(
+        "{pacing}, at most {} sends in flight over {} HTTP/2 connections, {} pairs of friends, \
+         {}-byte texts",
+        args.concurrency, args.channels, args.pairs, args.message_bytes
+    )
 }
 
 /// The flags as they ran, so a report says how to repeat it.

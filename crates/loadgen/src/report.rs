@@ -21,6 +21,10 @@ pub struct Report {
     pub git: Git,
     /// The stack's build profile, when the caller said (`release`).
     pub stack_profile: Option<String>,
+    /// The shape of the load in words ("closed loop, 512 sends in flight ..."): in a closed
+    /// loop latency is tied to throughput (Little's law), at a fixed rate it is not.
+    #[serde(default)]
+    pub load: String,
     /// The scenario's flags as it ran.
     pub config: serde_json::Value,
     pub window: Window,
@@ -217,6 +221,7 @@ pub mod fixture {
                 dirty: true,
             },
             stack_profile: Some("release".into()),
+            load: "closed loop, 512 sends in flight".into(),
             config: serde_json::json!({ "pairs": 200, "concurrency": 512 }),
             window: Window {
                 warmup_s: 1.0,

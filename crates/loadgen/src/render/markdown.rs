@@ -75,10 +75,11 @@ pub fn provenance(report: &Report) -> String {
         .unwrap_or_default();
     format!(
         "Run {}, {commit}, {} stack, everything on one machine: {} cores{cpu}{memory}. \
-         Warm-up {:.0} s, then {:.0} s measured.",
+         Load: {}; warm-up {:.0} s, then {:.0} s measured.",
         utc(report.started_at_ms),
         report.stack_profile.as_deref().unwrap_or("unknown"),
         machine.cores,
+        report.load,
         report.window.warmup_s,
         report.window.measured_s,
     )
@@ -319,6 +320,7 @@ mod tests {
             "![p50 and p99 latency and throughput per second](message.svg)",
             "commit `0123456789ab` (with uncommitted changes), release stack",
             "2 cores (Test CPU)",
+            "Load: closed loop, 512 sends in flight; warm-up 1 s",
             "`Unavailable: connection reset`",
         ] {
             assert!(page.contains(expected), "missing {expected:?} in\n{page}");
