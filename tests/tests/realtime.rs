@@ -129,8 +129,16 @@ fn a_frame_over_the_limit_closes_the_session_with_1009() {
     let (user, token) = api.new_user("wsb");
     let mut ws = raw_session(&api.public, user, &token);
     let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(1 << 20));
-    let _ = ws.send_text(&huge);
+    // Send from another thread and read meanwhile: the server answers as soon as it has seen
+    // the frame's length, while the rest is still on its way.
+    let mut sender = chat_e2e::rawws::RawWs {
+        stream: ws.stream.try_clone().expect("a second handle"),
+    };
+    let sending = std::thread::spawn(move || {
+        let _ = sender.send_text(&huge);
+    });
     assert_eq!(ws.close_code().expect("a close frame"), 1009);
+    let _ = sending.join();
     // Everyone else is still served.
     let (other, other_token) = api.new_user("wsc");
     let mut fine = raw_session(&api.public, other, &other_token);

@@ -117,11 +117,18 @@ async fn write_loop(
             return;
         }
     }
-    // Killed (slow consumer, idle, too big): say why if the socket still takes it.
+    // Killed (slow consumer, idle, too big): say why if the socket still takes it, and keep
+    // the socket open a moment: closing it with unread input (the rest of an oversized frame)
+    // sends a reset, which can discard the close frame before the client reads it.
     let (code, reason) = session.closing();
     let close = write.write_frame(Frame::close(code, reason.as_bytes()));
-    let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+    if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(1), close).await {
+        tokio::time::sleep(LINGER).await;
+    }
 }
+
+/// How long a killed session's socket stays open after its close frame.
+const LINGER: Duration = Duration::from_millis(500);
 
 async fn read_loop(
     read: &mut WebSocketRead<ReadHalf<Stream>>,
