@@ -163,25 +163,39 @@ pub fn http_request(addr: &str, request: &str) -> String {
     response
 }
 
-/// The stack's gateway that holds `user` now, by the router's slot table.
+/// The stack's gateway that holds `user` now, by the router's slot table (waiting up to 30 s
+/// for the slot to have an owner, e.g. while gateways re-register after a Redis flush).
 pub async fn gateway_of(stack: &Stack, user: u64) -> GatewayAddrs {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(gateway) = owner_now(stack, user).await {
+            return gateway;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no stack gateway owns user {user}'s slot within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn owner_now(stack: &Stack, user: u64) -> Option<GatewayAddrs> {
     use chat_proto::router::{GetTableRequest, router_client::RouterClient};
     let mut router = RouterClient::connect(format!("http://{}", stack.router.grpc))
         .await
-        .expect("connect to the router");
+        .ok()?;
     let table = router
         .get_table(GetTableRequest {})
         .await
-        .expect("the slot table")
+        .ok()?
         .into_inner();
-    let table = chat_routing::SlotTable::from_proto(&table).expect("a valid slot table");
-    let owner = table.owner_of(user).expect("the user's slot has a gateway");
+    let table = chat_routing::SlotTable::from_proto(&table).ok()?;
+    let owner = table.owner_of(user)?;
     stack
         .gateways
         .iter()
         .find(|g| g.http == owner.addr)
         .cloned()
-        .expect("the owner is one of the stack's gateways")
 }
 
 /// The sum of a metric's series on a Prometheus endpoint (0 when absent).

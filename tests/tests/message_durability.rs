@@ -130,21 +130,27 @@ async fn seqs_continue_after_redis_is_flushed() {
     let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
 
-    // The stack recovers by itself (leases and tables are re-published) for the next tests.
+    // The stack recovers by itself (leases and tables are re-published) for the next tests:
+    // every gateway serves and owns slots again.
     let gateways = stack.gateways.clone();
     let recovered = eventually(Duration::from_secs(30), || {
         let gateways = gateways.clone();
+        let router = stack.router.http.clone().unwrap_or_default();
         async move {
             for gateway in &gateways {
                 if grpc_health(&gateway.grpc).await != Ok(ServingStatus::Serving) {
                     return false;
                 }
             }
-            true
+            let table = tokio::task::block_in_place(|| chat_e2e::http_get(&router, "/v1/table"));
+            gateways.iter().all(|g| table.contains(&g.http))
         }
     })
     .await;
-    assert!(recovered, "the gateways serve again after the flush");
+    assert!(
+        recovered,
+        "the gateways serve and own slots again after the flush"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
