@@ -84,6 +84,13 @@ mod tests {
     }
 
     #[test]
+    fn durations_refuse_unknown_units_and_garbage() {
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
     fn cluster_names_are_checked() {
         assert!(parse_cluster("chat").is_ok());
         assert!(parse_cluster("t-42").is_ok());

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::duration::parse_duration;
 use crate::sampler::WatchSpec;
+use chat_common::flags::parse_duration;
 
 /// Load generator of the chat cluster: measures throughput, latency percentiles, errors and
 /// lost messages, plus the CPU and memory each watched process spent.

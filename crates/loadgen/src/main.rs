@@ -6,7 +6,6 @@
 //! both against a release stack and passes the processes to watch.
 
 mod cli;
-mod duration;
 mod grpc;
 mod machine;
 mod message;
