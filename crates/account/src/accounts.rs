@@ -117,9 +117,9 @@ impl Accounts {
         })
     }
 
-    pub async fn logout(&self, token: &str) -> Result<(), AccountError> {
-        self.tokens.revoke(token).await?;
-        Ok(())
+    /// Revokes the token; returns its session, if it was live.
+    pub async fn logout(&self, token: &str) -> Result<Option<Session>, AccountError> {
+        self.tokens.revoke(token).await
     }
 
     pub async fn authenticate(&self, token: &str) -> Result<(Session, UserRow), AccountError> {

@@ -4,12 +4,15 @@
 use chat_proto::account as pb;
 use chat_proto::account::account_server::Account;
 use chat_proto::common::UserProfile;
+use chat_proto::push::SessionRevoked;
+use chat_proto::push::push::Payload;
 use tonic::{Request, Response, Status};
 
 use crate::accounts::Accounts;
 use crate::friends::Friends;
 use crate::groups::Groups;
 use crate::notify::Notifier;
+use crate::presence::Presence;
 use crate::store::friends::{ACCEPTED, CANCELLED, REJECTED};
 
 /// The gRPC face of the account service.
@@ -18,9 +21,27 @@ pub struct AccountApi {
     pub friends: Friends,
     pub groups: Groups,
     pub notifier: Notifier,
+    pub presence: Presence,
 }
 
 impl AccountApi {
+    /// Ends the user's open connections of the given login sessions (or all but `keep`): their
+    /// tokens are already revoked, so a reconnect is refused.
+    async fn revoke(&self, user_id: u64, end: Vec<String>, keep: Vec<String>, reason: &str) {
+        let revoked = SessionRevoked {
+            user_id,
+            keep_session_ids: keep,
+            reason: reason.to_owned(),
+            end_session_ids: end,
+        };
+        self.notifier
+            .publish(
+                vec![(vec![user_id], Payload::SessionRevoked(revoked))],
+                "revocation",
+            )
+            .await;
+    }
+
     async fn answer(
         &self,
         request: pb::AnswerFriendRequestRequest,
@@ -54,7 +75,15 @@ impl Account for AccountApi {
         &self,
         request: Request<pb::LogoutRequest>,
     ) -> Result<Response<pb::LogoutResponse>, Status> {
-        self.accounts.logout(&request.into_inner().token).await?;
+        if let Some(session) = self.accounts.logout(&request.into_inner().token).await? {
+            self.revoke(
+                session.user_id,
+                vec![session.session_id],
+                vec![],
+                "signed out",
+            )
+            .await;
+        }
         Ok(Response::new(pb::LogoutResponse {}))
     }
 
@@ -96,8 +125,21 @@ impl Account for AccountApi {
         &self,
         request: Request<pb::ChangePasswordRequest>,
     ) -> Result<Response<pb::ChangePasswordResponse>, Status> {
-        self.accounts.change_password(request.into_inner()).await?;
+        let request = request.into_inner();
+        let (user, keep) = (request.actor_id, request.keep_session_id.clone());
+        self.accounts.change_password(request).await?;
+        let keep = if keep.is_empty() { vec![] } else { vec![keep] };
+        self.revoke(user, vec![], keep, "the password was changed")
+            .await;
         Ok(Response::new(pb::ChangePasswordResponse {}))
+    }
+
+    async fn report_presence(
+        &self,
+        request: Request<pb::ReportPresenceRequest>,
+    ) -> Result<Response<pb::ReportPresenceResponse>, Status> {
+        self.presence.report(request.into_inner()).await?;
+        Ok(Response::new(pb::ReportPresenceResponse {}))
     }
 
     async fn get_users(
@@ -179,9 +221,14 @@ impl Account for AccountApi {
         &self,
         request: Request<pb::ListFriendsRequest>,
     ) -> Result<Response<pb::ListFriendsResponse>, Status> {
-        Ok(Response::new(
-            self.friends.list_friends(request.into_inner()).await?,
-        ))
+        let mut friends = self.friends.list_friends(request.into_inner()).await?;
+        let mut profiles: Vec<&mut UserProfile> = friends
+            .friends
+            .iter_mut()
+            .filter_map(|friend| friend.user.as_mut())
+            .collect();
+        self.presence.mark_online(&mut profiles).await?;
+        Ok(Response::new(friends))
     }
 
     async fn set_friend_remark(

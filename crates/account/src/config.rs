@@ -82,6 +82,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_ACCOUNT_GROUP_MEMBER_LIMIT", default_value_t = 2000)]
     pub group_member_limit: u32,
 
+    /// How often gateways that stopped reporting are swept (their users go offline unless
+    /// another gateway holds them).
+    #[arg(long, env = "CHAT_ACCOUNT_PRESENCE_SWEEP", default_value = "5s", value_parser = parse_duration)]
+    pub presence_sweep: Duration,
+
     #[command(flatten)]
     pub common: CommonFlags,
 }

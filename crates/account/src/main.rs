@@ -12,6 +12,7 @@ mod friends;
 mod groups;
 mod limits;
 mod notify;
+mod presence;
 mod store;
 mod validate;
 
@@ -59,6 +60,10 @@ async fn run(config: Config) -> Result<(), StartupError> {
         producer: std::sync::Arc::new(producer),
         tables: chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
     };
+    let presence = presence::Presence::new(redis.clone(), cluster, db.clone(), notifier.clone());
+    let sweeper = presence
+        .clone()
+        .spawn_sweeper(config.presence_sweep, host.shutdown());
     let users = store::users::Users::new(db.clone());
     let stamps = chat_common::stamps::Stamps::new(redis.clone(), cluster);
     let friends = friends::Friends {
@@ -91,13 +96,17 @@ async fn run(config: Config) -> Result<(), StartupError> {
         chat_mq::health_check(&config.rocketmq_namesrv),
         DependencyCheck::grpc_peer("router", router),
     ];
-    host.serve(&[SERVICE_NAME], checks, |server| {
-        server.add_service(AccountServer::new(api::AccountApi {
-            accounts,
-            friends,
-            groups,
-            notifier,
-        }))
-    })
-    .await
+    let served = host
+        .serve(&[SERVICE_NAME], checks, |server| {
+            server.add_service(AccountServer::new(api::AccountApi {
+                accounts,
+                friends,
+                groups,
+                notifier,
+                presence,
+            }))
+        })
+        .await;
+    let _ = sweeper.await;
+    served
 }

@@ -2,6 +2,7 @@
 //! pushed in real time to the recipient's gateway through RocketMQ, routed with the cached slot
 //! table. The push is best effort and never delays or fails the change that caused it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,40 +128,52 @@ impl Notifier {
         Ok(())
     }
 
-    /// One envelope per gateway tag, each push for one recipient.
+    /// Each notification pushed to its recipient's gateway.
     async fn push(&self, notifications: Vec<pb::Notification>) {
+        let pushes = notifications
+            .into_iter()
+            .map(|notification| {
+                (
+                    vec![notification.recipient_id],
+                    Payload::Notification(notification),
+                )
+            })
+            .collect();
+        self.publish(pushes, "notification").await;
+    }
+
+    /// Pushes each payload to its recipients: recipients are split by the gateway tag holding
+    /// them (users no gateway holds are skipped: they list or sync later), one envelope per tag,
+    /// all in one broker round trip. Best effort: a failure is logged, never returned.
+    pub async fn publish(&self, pushes: Vec<(Vec<u64>, Payload)>, what: &'static str) {
         let table = self.tables.current();
-        let mut envelopes: std::collections::HashMap<String, PushEnvelope> =
-            std::collections::HashMap::new();
-        for notification in notifications {
-            let Some(tag) = table.tag_of(notification.recipient_id) else {
-                continue; // no gateway holds the user: they find it in their list later
-            };
-            let envelope = envelopes
-                .entry(tag.to_owned())
-                .or_insert_with(|| PushEnvelope {
-                    tag: tag.to_owned(),
-                    table_epoch: table.epoch(),
-                    produced_at_ms: now_ms(),
-                    ..Default::default()
+        let mut envelopes: HashMap<String, PushEnvelope> = HashMap::new();
+        for (recipients, payload) in pushes {
+            for (tag, recipient_ids) in table.split_by_tag(recipients) {
+                let envelope = envelopes
+                    .entry(tag.to_owned())
+                    .or_insert_with(|| PushEnvelope {
+                        tag: tag.to_owned(),
+                        table_epoch: table.epoch(),
+                        produced_at_ms: now_ms(),
+                        ..Default::default()
+                    });
+                envelope.pushes.push(Push {
+                    recipient_ids,
+                    exclude_session_id: String::new(),
+                    payload: Some(payload.clone()),
                 });
-            envelope.pushes.push(Push {
-                recipient_ids: vec![notification.recipient_id],
-                exclude_session_id: String::new(),
-                payload: Some(Payload::Notification(notification)),
-            });
+            }
         }
         let batch: Vec<PushEnvelope> = envelopes.into_values().collect();
         if batch.is_empty() {
             return;
         }
         match tokio::time::timeout(Duration::from_secs(5), self.producer.send_batch(&batch)).await {
-            Ok(Ok(())) => metrics::counter!("chat_account_notification_envelopes_total")
+            Ok(Ok(())) => metrics::counter!("chat_account_push_envelopes_total", "kind" => what)
                 .increment(batch.len() as u64),
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "notification push failed; recipients will list it")
-            }
-            Err(_) => tracing::warn!("notification push timed out; recipients will list it"),
+            Ok(Err(error)) => tracing::warn!(%error, what, "push failed; recipients sync later"),
+            Err(_) => tracing::warn!(what, "push timed out; recipients sync later"),
         }
     }
 
