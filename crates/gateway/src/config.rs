@@ -84,6 +84,16 @@ pub struct Config {
     #[arg(long, env = "CHAT_GATEWAY_MAX_SESSIONS_PER_USER", default_value_t = 5)]
     pub max_sessions_per_user: usize,
 
+    /// A user whose last session here ended is reported offline only after this long without
+    /// one coming back (a quick reconnect is not an offline event for their friends).
+    #[arg(long, env = "CHAT_GATEWAY_PRESENCE_GRACE", default_value = "5s", value_parser = parse_duration)]
+    pub presence_grace: Duration,
+
+    /// An empty presence report keeps this gateway's users online at least this often; the
+    /// account service takes users offline when their gateway was silent for three of these.
+    #[arg(long, env = "CHAT_GATEWAY_PRESENCE_HEARTBEAT", default_value = "10s", value_parser = parse_duration)]
+    pub presence_heartbeat: Duration,
+
     /// Frames queued for one session before it counts as a slow consumer (closed with 1008).
     #[arg(long, env = "CHAT_GATEWAY_SESSION_QUEUE", default_value_t = 256)]
     pub session_queue: usize,

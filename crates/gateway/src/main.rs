@@ -7,6 +7,7 @@ mod config;
 mod http;
 mod lease;
 mod moves;
+mod presence;
 mod push;
 mod rest;
 mod ws;
@@ -48,12 +49,29 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .instance_id
         .clone()
         .unwrap_or_else(chat_common::instance::instance_id);
+    // Unique per process start even when the instance id is configured and reused.
+    let presence_source = format!(
+        "{instance_id}.{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos())
+    );
     let registration = Registration::new(router.clone(), instance_id, advertise_addr);
     let first = registration.register(config.common.startup_timeout).await?;
     tracing::info!(tag = %first.tag, epoch = first.epoch, "registered with the router");
     let (lease, lease_task) = registration.spawn(first, shutdown.clone());
     let tables = TableWatcher::spawn(router.clone(), shutdown.clone());
     let hub = Arc::new(ws::hub::Hub::new(config.max_sessions_per_user));
+    let (presence, presence_task) = presence::spawn(
+        AccountClient::new(account.clone()),
+        hub.clone(),
+        presence_source,
+        presence::PresenceTimings {
+            grace: config.presence_grace,
+            heartbeat: config.presence_heartbeat,
+        },
+        shutdown.clone(),
+    );
     let moves = moves::spawn(
         lease.clone(),
         tables.clone(),
@@ -98,6 +116,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
                 idle_timeout: config.idle_timeout,
                 sends_in_flight: 32,
             },
+            presence,
         },
         accepting: accepting.clone(),
     };
@@ -123,7 +142,14 @@ async fn run(config: Config) -> Result<(), StartupError> {
     );
     let public_server = http::spawn(public, state, ws_routes, rest, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
-    let _ = tokio::join!(public_server, moves, lease_task, pushes, sessions_closed);
+    let _ = tokio::join!(
+        public_server,
+        moves,
+        lease_task,
+        pushes,
+        sessions_closed,
+        presence_task
+    );
     if let Ok(mq) = Arc::try_unwrap(mq) {
         mq.shutdown().await;
     }

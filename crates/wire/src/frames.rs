@@ -105,13 +105,14 @@ pub enum ServerFrame {
 
 /// Close codes the server uses.
 pub mod close {
-    /// Going away: the server shuts down (after `moved`).
+    /// Going away (an intermediary shutting down); gateways close with [`MOVED`] when they do.
     pub const GOING_AWAY: u16 = 1001;
     /// Policy violation: the client did not read its frames fast enough; reconnect and resync.
     pub const SLOW_CONSUMER: u16 = 1008;
     /// A frame over the size limit.
     pub const TOO_BIG: u16 = 1009;
-    /// The user moved to another gateway (after `moved`): reconnect and resync.
+    /// The user moved to another gateway, or this one shuts down (after `moved`): reconnect
+    /// and resync.
     pub const MOVED: u16 = 4001;
     /// The session was ended on purpose (after `kicked`): do not reconnect blindly.
     pub const KICKED: u16 = 4002;

@@ -112,10 +112,26 @@ impl Deliverer {
             reason: revoked.reason.clone(),
         });
         for session in self.hub.sessions_of(revoked.user_id) {
-            if !revoked.keep_session_ids.contains(&session.id) {
+            if revokes(revoked, &session.login_session) {
                 session.end_with(frame.clone(), close::KICKED, &revoked.reason);
             }
         }
+    }
+}
+
+/// Whether a revocation ends a connection of `login_session`: the listed login sessions end,
+/// or when none is listed, every one but those kept.
+fn revokes(revoked: &chat_proto::push::SessionRevoked, login_session: &str) -> bool {
+    if revoked.end_session_ids.is_empty() {
+        !revoked
+            .keep_session_ids
+            .iter()
+            .any(|keep| keep == login_session)
+    } else {
+        revoked
+            .end_session_ids
+            .iter()
+            .any(|end| end == login_session)
     }
 }
 

@@ -15,7 +15,7 @@ use serde_json::json;
 use tonic::transport::Channel;
 
 use super::auth::{self, SUBPROTOCOL};
-use super::session::{self, SessionContext};
+use super::session::{self, Identity, SessionContext};
 use crate::http::error;
 use crate::lease::Lease;
 use crate::rest::error::ApiError;
@@ -80,15 +80,23 @@ async fn connect(
             "send Authorization: Bearer <token>",
         );
     };
-    let user_id = match state
+    let identity = match state
         .account
         .clone()
         .authenticate(AuthenticateRequest { token })
         .await
     {
-        Ok(reply) => reply.into_inner().user_id,
+        Ok(reply) => {
+            let reply = reply.into_inner();
+            Identity {
+                user_id: reply.user_id,
+                login_session: reply.session_id,
+                expires_at_ms: reply.expires_at_ms,
+            }
+        }
         Err(status) => return ApiError::from(status).into_response(),
     };
+    let user_id = identity.user_id;
     if uid.is_some_and(|uid| uid != user_id) {
         return error(
             StatusCode::FORBIDDEN,
@@ -111,7 +119,7 @@ async fn connect(
     let context = state.sessions.clone();
     tokio::spawn(async move {
         match upgrade.await {
-            Ok(ws) => session::run(ws, context, user_id, session_id).await,
+            Ok(ws) => session::run(ws, context, identity, session_id).await,
             Err(problem) => tracing::debug!(%problem, "WebSocket upgrade did not complete"),
         }
     });

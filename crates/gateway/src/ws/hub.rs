@@ -24,6 +24,8 @@ pub enum Outbound {
 pub struct Session {
     pub id: String,
     pub user_id: u64,
+    /// The login session its token belongs to (what a logout or password change revokes).
+    pub login_session: String,
     queue: mpsc::Sender<Outbound>,
     /// Cancelled when the session must end at once (its writer and reader stop).
     pub ended: CancellationToken,
@@ -33,10 +35,16 @@ pub struct Session {
 pub type SessionRef = Arc<Session>;
 
 impl Session {
-    pub fn new(id: String, user_id: u64, queue: mpsc::Sender<Outbound>) -> SessionRef {
+    pub fn new(
+        id: String,
+        user_id: u64,
+        login_session: String,
+        queue: mpsc::Sender<Outbound>,
+    ) -> SessionRef {
         Arc::new(Self {
             id,
             user_id,
+            login_session,
             queue,
             ended: CancellationToken::new(),
             closing: Mutex::new(None),
@@ -157,7 +165,10 @@ mod tests {
 
     fn session(id: &str, user: u64, room: usize) -> (SessionRef, mpsc::Receiver<Outbound>) {
         let (queue, outbound) = mpsc::channel(room);
-        (Session::new(id.into(), user, queue), outbound)
+        (
+            Session::new(id.into(), user, format!("login-{id}"), queue),
+            outbound,
+        )
     }
 
     #[test]

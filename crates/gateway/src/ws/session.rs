@@ -19,6 +19,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tonic::transport::Channel;
 
 use super::hub::{Hub, Outbound, Session, SessionRef};
+use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
 
 type Stream = TokioIo<hyper::upgrade::Upgraded>;
@@ -41,6 +42,15 @@ pub struct SessionContext {
     pub message: MessageClient<Channel>,
     pub tag: String,
     pub limits: SessionLimits,
+    pub presence: PresenceReporter,
+}
+
+/// Who a session is for, as authenticated before the upgrade.
+pub struct Identity {
+    pub user_id: u64,
+    pub login_session: String,
+    /// The token's expiry: the session is then ended as `kicked` (4002); the client signs in again.
+    pub expires_at_ms: i64,
 }
 
 /// Serializes a server frame (it always serializes: every field is plain data).
@@ -49,9 +59,15 @@ pub fn encode(frame: &ServerFrame) -> Bytes {
 }
 
 /// Runs a session until it ends.
-pub async fn run(ws: WebSocket<Stream>, context: SessionContext, user_id: u64, session_id: String) {
+pub async fn run(
+    ws: WebSocket<Stream>,
+    context: SessionContext,
+    identity: Identity,
+    session_id: String,
+) {
+    let user_id = identity.user_id;
     let (queue, outbound) = mpsc::channel(context.limits.queue.max(4));
-    let session = Session::new(session_id, user_id, queue);
+    let session = Session::new(session_id, user_id, identity.login_session, queue);
     for evicted in context.hub.add(session.clone()) {
         let reason = "signed in on another device (device limit reached)";
         let frame = encode(&ServerFrame::Kicked {
@@ -59,6 +75,7 @@ pub async fn run(ws: WebSocket<Stream>, context: SessionContext, user_id: u64, s
         });
         evicted.end_with(frame, close::KICKED, reason);
     }
+    context.presence.arrived(user_id);
     metrics::counter!("chat_gateway_connections_total").increment(1);
     session.offer(Outbound::Text(encode(&ServerFrame::Hello {
         user_id,
@@ -76,11 +93,37 @@ pub async fn run(ws: WebSocket<Stream>, context: SessionContext, user_id: u64, s
         outbound,
         session.clone(),
         context.limits.heartbeat,
+        expiry_deadline(identity.expires_at_ms),
     ));
     read_loop(&mut read, &context, &session).await;
     session.ended.cancel();
     context.hub.remove(&session);
+    if context.hub.sessions_of(user_id).is_empty() {
+        context.presence.left(user_id);
+    }
     let _ = writer.await;
+}
+
+/// When the token expires, as a deadline (a zero expiry is a year away: never, in practice).
+fn expiry_deadline(expires_at_ms: i64) -> tokio::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64);
+    let left = if expires_at_ms <= 0 {
+        Duration::from_secs(365 * 24 * 3600)
+    } else {
+        Duration::from_millis(expires_at_ms.saturating_sub(now_ms).max(0) as u64)
+    };
+    tokio::time::Instant::now() + left
+}
+
+/// Ends the session as `kicked` because its token expired.
+fn expire(session: &Session) {
+    let reason = "the sign-in expired; sign in again";
+    let frame = encode(&ServerFrame::Kicked {
+        reason: reason.into(),
+    });
+    session.end_with(frame, close::KICKED, reason);
 }
 
 async fn write_loop(
@@ -88,11 +131,20 @@ async fn write_loop(
     mut outbound: mpsc::Receiver<Outbound>,
     session: SessionRef,
     heartbeat: Duration,
+    expires: tokio::time::Instant,
 ) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    let expiry = tokio::time::sleep_until(expires);
+    tokio::pin!(expiry);
+    let mut expired = false;
     loop {
         let frame = tokio::select! {
             _ = session.ended.cancelled() => break,
+            _ = &mut expiry, if !expired => {
+                expired = true;
+                expire(&session);
+                continue;
+            }
             _ = ping.tick() => Frame::new(true, OpCode::Ping, None, Payload::Borrowed(&[])),
             next = outbound.recv() => match next {
                 Some(Outbound::Text(bytes)) => {
