@@ -175,8 +175,19 @@ impl TestCluster {
     /// Starts a gateway registered with `router` that sends through the message service at
     /// `message_grpc`, and waits until it serves.
     pub fn start_gateway_with(&self, name: &str, router: &Proc, message_grpc: &str) -> Proc {
+        self.start_gateway_flags(name, router, message_grpc, &[])
+    }
+
+    /// As [`TestCluster::start_gateway_with`], with more flags.
+    pub fn start_gateway_flags(
+        &self,
+        name: &str,
+        router: &Proc,
+        message_grpc: &str,
+        extra: &[&str],
+    ) -> Proc {
         let [http, grpc, metrics] = free_addrs();
-        let args: Vec<String> = [
+        let mut args: Vec<String> = [
             "--http-addr",
             &http,
             "--grpc-addr",
@@ -194,6 +205,7 @@ impl TestCluster {
         ]
         .map(String::from)
         .into();
+        args.extend(extra.iter().map(|arg| arg.to_string()));
         self.launch(name, "chat-gateway", &args, [grpc, http, metrics])
     }
 

@@ -14,6 +14,41 @@ pub const BINARY: u8 = 0x2;
 pub const CLOSE: u8 = 0x8;
 pub const PING: u8 = 0x9;
 
+/// The headers of a WebSocket upgrade request (the key is the RFC 6455 example).
+pub const UPGRADE: [&str; 4] = [
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+];
+
+/// Asks `addr` to upgrade `path`, with `token` as a bearer token when given and `extra` headers:
+/// the HTTP answer, and the stream (a WebSocket when the answer is 101).
+pub fn upgrade(
+    addr: &str,
+    path: &str,
+    token: Option<&str>,
+    extra: &[&str],
+) -> (crate::api::Reply, TcpStream) {
+    let mut headers: Vec<String> = UPGRADE.iter().map(|h| h.to_string()).collect();
+    if let Some(token) = token {
+        headers.push(format!("Authorization: Bearer {token}"));
+    }
+    headers.extend(extra.iter().map(|h| h.to_string()));
+    crate::api::open_websocket(addr, path, &headers)
+}
+
+/// A session of `token`'s user at `addr` (OpenResty or a gateway), after its `hello`.
+pub fn session(addr: &str, user: u64, token: &str) -> RawWs {
+    let (reply, stream) = upgrade(addr, &format!("/ws/{user}"), Some(token), &[]);
+    assert_eq!(reply.status, 101, "{reply:?}");
+    let mut ws = RawWs { stream };
+    let hello = ws.read_json().expect("hello");
+    assert_eq!(hello["type"], "hello", "{hello}");
+    assert_eq!(hello["user_id"], user, "{hello}");
+    ws
+}
+
 impl RawWs {
     /// Sends one final frame with `opcode` and `payload`, masked as clients must.
     pub fn send(&mut self, opcode: u8, payload: &[u8]) -> std::io::Result<()> {

@@ -143,3 +143,54 @@ async fn a_killed_gateways_users_reconnect_and_nobody_loses_or_repeats_a_message
         }
     }
 }
+
+/// SIGTERM: every session is told `moved` and closed with 4001, the gateway deregisters (its
+/// slots move at once, not after the lease expires) and the process exits cleanly within 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_moves_every_session_deregisters_and_exits_within_ten_seconds() {
+    let cluster = TestCluster::new("term");
+    cluster.create_push_topic();
+    let router = cluster.start_router("router", &["--lease-ttl", "30s"]);
+    let message = cluster.start_message("message", &router);
+    let mut gateway = cluster.start_gateway_with("g0", &router, &message.grpc);
+    let mut routing = router_client(&router).await;
+    wait_for_table(&mut routing, Duration::from_secs(10), "one gateway", |t| {
+        t.gateways().len() == 1
+    })
+    .await;
+
+    let api = chat_e2e::api::Api::new();
+    let mut sessions = Vec::new();
+    for _ in 0..3 {
+        let (user, token) = tokio::task::block_in_place(|| api.new_user("term"));
+        let (reply, stream) = tokio::task::block_in_place(|| {
+            chat_e2e::rawws::upgrade(&gateway.http, &format!("/ws/{user}"), Some(&token), &[])
+        });
+        assert_eq!(reply.status, 101, "{reply:?}");
+        sessions.push(chat_e2e::rawws::RawWs { stream });
+    }
+
+    let started = std::time::Instant::now();
+    let status = tokio::task::block_in_place(|| gateway.terminate());
+    let took = started.elapsed();
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(took < Duration::from_secs(10), "exited in {took:?}");
+    for (index, ws) in sessions.iter_mut().enumerate() {
+        let moved = tokio::task::block_in_place(|| {
+            loop {
+                let frame = ws.read_json().expect("frames before the close");
+                if frame["type"] != "hello" {
+                    break frame;
+                }
+            }
+        });
+        assert_eq!(moved["type"], "moved", "session {index}: {moved}");
+        let code = tokio::task::block_in_place(|| ws.close_code()).expect("a close frame");
+        assert_eq!(code, 4001, "session {index}");
+    }
+    // Deregistered: the table drops it at once, not when its 30 s lease runs out.
+    wait_for_table(&mut routing, Duration::from_secs(5), "no gateway", |t| {
+        t.gateways().is_empty()
+    })
+    .await;
+}

@@ -2,23 +2,11 @@
 //! be refused is refused before the upgrade, as HTTP with a JSON error (the seed kept sockets
 //! with bad tokens open and deaf).
 
-use chat_e2e::api::{Api, open_websocket};
+use chat_e2e::api::Api;
 use chat_e2e::{Stack, gateway_of};
 
-const UPGRADE: [&str; 4] = [
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    "Sec-WebSocket-Version: 13",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-];
-
 fn upgrade(addr: &str, path: &str, token: Option<&str>, extra: &[&str]) -> chat_e2e::api::Reply {
-    let mut headers: Vec<String> = UPGRADE.iter().map(|h| h.to_string()).collect();
-    if let Some(token) = token {
-        headers.push(format!("Authorization: Bearer {token}"));
-    }
-    headers.extend(extra.iter().map(|h| h.to_string()));
-    open_websocket(addr, path, &headers).0
+    chat_e2e::rawws::upgrade(addr, path, token, extra).0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,18 +70,7 @@ async fn bad_upgrades_are_refused_before_the_socket_opens() {
     });
 }
 
-/// A raw session of `token`'s user, after its `hello`.
-fn raw_session(addr: &str, user: u64, token: &str) -> chat_e2e::rawws::RawWs {
-    let mut headers: Vec<String> = UPGRADE.iter().map(|h| h.to_string()).collect();
-    headers.push(format!("Authorization: Bearer {token}"));
-    let (reply, stream) = open_websocket(addr, &format!("/ws/{user}"), &headers);
-    assert_eq!(reply.status, 101, "{reply:?}");
-    let mut ws = chat_e2e::rawws::RawWs { stream };
-    let hello = ws.read_json().expect("hello");
-    assert_eq!(hello["type"], "hello", "{hello}");
-    assert_eq!(hello["user_id"], user);
-    ws
-}
+use chat_e2e::rawws::session as raw_session;
 
 #[test]
 fn garbage_frames_get_error_frames_and_the_session_stays_up() {
