@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::direct::DirectArgs;
 use crate::sampler::WatchSpec;
 use chat_common::flags::parse_duration;
 
@@ -24,6 +25,9 @@ pub enum Command {
     /// Sustained 1:1 text sends through the message service's gRPC API (Send), then a check
     /// that every acknowledged message is stored with gap-free sequence numbers.
     Message(Box<MessageArgs>),
+    /// 1:1 messages between pairs of friends over WebSockets through OpenResty: deliveries
+    /// per second, send-to-frame latency, and a REST read-back (lost and gaps).
+    Direct(Box<DirectArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

@@ -6,11 +6,15 @@
 //! both against a release stack and passes the processes to watch.
 
 mod cli;
+mod direct;
 mod grpc;
 mod machine;
 mod message;
+mod outcome;
+mod plan;
 mod pool;
 mod procfs;
+mod readback;
 mod recorder;
 mod render;
 mod report;
@@ -18,7 +22,10 @@ mod rng;
 mod sampler;
 mod setup;
 mod stats;
+mod users;
 mod verify;
+mod ws;
+mod wsargs;
 
 use std::process::ExitCode;
 
@@ -35,6 +42,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Message(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(message::run(*args)).map(verified_exit)),
+        Command::Direct(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(direct::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {

@@ -18,7 +18,8 @@ use chat_proto::message::{SendRequest, SendResponse};
 use tonic::transport::Channel;
 
 use crate::cli::MessageArgs;
-use crate::recorder::{Failure, Log, Window};
+use crate::plan::Plan;
+use crate::recorder::{Failure, Log};
 use crate::report::{Comparison, Git, MachineCpu, ProcessUsage, Report, Target, Verification};
 use crate::rng::SplitMix64;
 use crate::sampler::Sampler;
@@ -34,40 +35,6 @@ no acknowledged message is missing and sequence numbers have no gaps.";
 /// The issue's goals: sustained sends per second and the 99th percentile latency.
 const TARGET_SENDS_PER_S: f64 = 10_000.0;
 const TARGET_P99_MS: f64 = 50.0;
-
-/// When each send is due.
-#[derive(Debug, Clone, Copy)]
-struct Plan {
-    origin: Instant,
-    window: Window,
-    /// Sends per second in total; 0 for a closed loop.
-    rate: u32,
-}
-
-impl Plan {
-    fn new(warmup: Duration, duration: Duration, rate: u32) -> Self {
-        let origin = Instant::now();
-        let start = origin + warmup;
-        Self {
-            origin,
-            window: Window {
-                start,
-                end: start + duration,
-            },
-            rate,
-        }
-    }
-
-    /// When send number `ticket` is due, or `None` once the load is over. In a closed loop a
-    /// send is due as soon as a worker is free; at a rate, on a fixed timetable.
-    fn schedule(&self, ticket: u64) -> Option<Instant> {
-        let due = match self.rate {
-            0 => Instant::now(),
-            rate => self.origin + Duration::from_secs_f64(ticket as f64 / f64::from(rate)),
-        };
-        (due < self.window.end).then_some(due)
-    }
-}
 
 /// Runs the scenario; `Ok(false)` when the read-back found lost messages or gaps.
 pub async fn run(args: MessageArgs) -> anyhow::Result<bool> {
@@ -356,6 +323,7 @@ fn report(
         processes: usage.processes,
         machine_cpu: usage.machine,
         targets,
+        extra: Vec::new(),
     }
 }
 
@@ -414,29 +382,4 @@ fn unix_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis() as i64)
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_rate_schedules_sends_on_a_fixed_timetable() {
-        let plan = Plan::new(Duration::from_secs(1), Duration::from_secs(2), 100);
-        assert_eq!(plan.schedule(0), Some(plan.origin));
-        assert_eq!(
-            plan.schedule(150),
-            Some(plan.origin + Duration::from_millis(1500))
-        );
-        // 3 s in: the window is over.
-        assert_eq!(plan.schedule(300), None);
-    }
-
-    #[test]
-    fn a_closed_loop_is_due_now_until_the_window_ends() {
-        let open = Plan::new(Duration::ZERO, Duration::from_secs(60), 0);
-        assert!(open.schedule(1_000_000).is_some());
-        let over = Plan::new(Duration::ZERO, Duration::ZERO, 0);
-        assert_eq!(over.schedule(0), None);
-    }
 }

@@ -40,6 +40,26 @@ pub struct Report {
     #[serde(default)]
     pub machine_cpu: Option<MachineCpu>,
     pub targets: Vec<Target>,
+    /// Figures particular to the scenario (login time, reconnect times, memory per session),
+    /// shown as more rows of the results table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<Figure>,
+}
+
+/// One named figure, already formatted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+}
+
+impl Figure {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            value: value.into(),
+        }
+    }
 }
 
 /// The machine the run happened on (the whole stack and the load generator share it).
@@ -293,6 +313,7 @@ pub mod fixture {
                     actual: 40.0,
                 },
             ],
+            extra: vec![Figure::new("login", "55.0 ms")],
         }
     }
 }

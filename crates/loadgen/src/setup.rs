@@ -46,6 +46,11 @@ pub fn username(run_id: &str, index: usize) -> String {
     format!("lg{run_id}u{index}")
 }
 
+/// The password every load-test user gets (argon2 makes its length irrelevant to the cost).
+pub fn password(username: &str) -> String {
+    format!("{username}-password")
+}
+
 /// Registers `2 * pairs` users and makes each pair friends, `concurrency` calls at a time.
 pub async fn make_pairs(
     channel: Channel,
@@ -68,10 +73,10 @@ pub async fn make_pairs(
     .await
 }
 
-async fn register(mut client: AccountClient<Channel>, username: String) -> anyhow::Result<u64> {
+pub async fn register(mut client: AccountClient<Channel>, username: String) -> anyhow::Result<u64> {
     let reply = client
         .register_user(RegisterUserRequest {
-            password: format!("{username}-password"),
+            password: password(&username),
             nickname: username.clone(),
             username: username.clone(),
         })
@@ -84,7 +89,7 @@ async fn register(mut client: AccountClient<Channel>, username: String) -> anyho
         .with_context(|| format!("registering {username}: the reply has no user"))
 }
 
-async fn befriend(mut client: AccountClient<Channel>, pair: Pair) -> anyhow::Result<Pair> {
+pub async fn befriend(mut client: AccountClient<Channel>, pair: Pair) -> anyhow::Result<Pair> {
     let request = client
         .send_friend_request(SendFriendRequestRequest {
             actor_id: pair.a,

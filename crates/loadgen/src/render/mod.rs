@@ -4,7 +4,7 @@
 
 pub mod markdown;
 pub mod svg;
-mod text;
+pub mod text;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::text::{thousands, xml_escape};
+use super::text::{plural, thousands, xml_escape};
 use crate::report::{Report, Second};
 
 const WIDTH: f64 = 960.0;
@@ -163,7 +163,7 @@ pub fn chart(report: &Report) -> String {
     latency.y_axis(&mut svg, "latency (ms)", trim);
     latency.line(&mut svg, &p50, P50_COLOR);
     latency.line(&mut svg, &p99, P99_COLOR);
-    throughput.y_axis(&mut svg, &format!("{}s/s", report.operation), |v| {
+    throughput.y_axis(&mut svg, &format!("{}/s", plural(&report.operation)), |v| {
         thousands(v.round() as u64)
     });
     throughput.bars(&mut svg, &ops, OPS_COLOR);
@@ -214,7 +214,7 @@ fn legend(svg: &mut String, operation: &str) {
         ("p50 latency", P50_COLOR),
         ("p99 latency", P99_COLOR),
         (
-            &format!("{operation}s acknowledged per second") as &str,
+            &format!("{} per second", plural(operation)) as &str,
             OPS_COLOR,
         ),
     ];

@@ -13,6 +13,14 @@ pub fn thousands(value: u64) -> String {
     out
 }
 
+/// The plural of an operation's name (`send` -> `sends`, `delivery` -> `deliveries`).
+pub fn plural(word: &str) -> String {
+    match word.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{word}s"),
+    }
+}
+
 /// Microseconds as milliseconds with a precision that suits the size.
 pub fn ms(us: u64) -> String {
     let ms = us as f64 / 1000.0;
@@ -79,6 +87,14 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn plurals_of_operation_names() {
+        assert_eq!(plural("send"), "sends");
+        assert_eq!(plural("delivery"), "deliveries");
+        assert_eq!(plural("catch-up"), "catch-ups");
+        assert_eq!(plural("key"), "keys");
     }
 
     #[test]

@@ -1,0 +1,74 @@
+//! Signed-in users for the WebSocket scenarios: registered and logged in through the account
+//! service's gRPC API (what the gateway's REST calls do), so that setup does not load the
+//! gateways the scenario is about to measure. Both calls hash a password with argon2, which
+//! is why setup runs a few at a time.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chat_proto::account::LoginRequest;
+use chat_proto::account::account_client::AccountClient;
+use tonic::transport::Channel;
+
+use crate::pool;
+use crate::setup::{self, Pair};
+
+/// A user with a bearer token for the WebSocket and the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: u64,
+    pub token: String,
+}
+
+/// Registers and logs in `count` users named after `run_id` (numbers from `first`).
+pub async fn sign_up(
+    channel: Channel,
+    run_id: &str,
+    first: usize,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<Vec<Account>> {
+    let client = AccountClient::new(channel);
+    let run_id: Arc<str> = Arc::from(run_id);
+    pool::run_bounded(count, concurrency, |index| {
+        let (client, run_id) = (client.clone(), run_id.clone());
+        async move {
+            let username = setup::username(&run_id, first + index);
+            let user_id = setup::register(client.clone(), username.clone()).await?;
+            let token = login(client, &username).await?;
+            Ok(Account { user_id, token })
+        }
+    })
+    .await
+}
+
+async fn login(mut client: AccountClient<Channel>, username: &str) -> anyhow::Result<String> {
+    let reply = client
+        .login(LoginRequest {
+            username: username.to_owned(),
+            password: setup::password(username),
+            client_addr: "127.0.0.1".into(),
+            device: "loadgen".into(),
+        })
+        .await
+        .with_context(|| format!("logging in {username}"))?;
+    Ok(reply.into_inner().token)
+}
+
+/// Makes consecutive accounts (0 and 1, 2 and 3, ...) friends.
+pub async fn befriend_pairs(
+    channel: Channel,
+    accounts: &[Account],
+    concurrency: usize,
+) -> anyhow::Result<Vec<Pair>> {
+    let client = AccountClient::new(channel);
+    let ids: Arc<[u64]> = accounts.iter().map(|account| account.user_id).collect();
+    pool::run_bounded(accounts.len() / 2, concurrency, |index| {
+        let pair = Pair {
+            a: ids[2 * index],
+            b: ids[2 * index + 1],
+        };
+        setup::befriend(client.clone(), pair)
+    })
+    .await
+}
