@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::direct::DirectArgs;
+use crate::group::GroupArgs;
 use crate::sampler::WatchSpec;
 use chat_common::flags::parse_duration;
 
@@ -28,6 +29,9 @@ pub enum Command {
     /// 1:1 messages between pairs of friends over WebSockets through OpenResty: deliveries
     /// per second, send-to-frame latency, and a REST read-back (lost and gaps).
     Direct(Box<DirectArgs>),
+    /// One group of many members, all online over WebSockets, a few posting: deliveries per
+    /// second and post-to-frame latency, and a REST read-back of every member's view.
+    Group(Box<GroupArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

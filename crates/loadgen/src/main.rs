@@ -7,6 +7,7 @@
 
 mod cli;
 mod direct;
+mod group;
 mod grpc;
 mod machine;
 mod message;
@@ -44,6 +45,8 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(message::run(*args)).map(verified_exit)),
         Command::Direct(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(direct::run(*args)).map(verified_exit)),
+        Command::Group(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(group::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use chat_proto::account::LoginRequest;
 use chat_proto::account::account_client::AccountClient;
+use chat_proto::account::{CreateGroupRequest, JoinGroupRequest, JoinMode, LoginRequest};
 use tonic::transport::Channel;
 
 use crate::pool;
@@ -71,4 +71,41 @@ pub async fn befriend_pairs(
         setup::befriend(client.clone(), pair)
     })
     .await
+}
+/// An open group owned by `owner` that every one of `members` joins; returns its id.
+pub async fn open_group(
+    channel: Channel,
+    owner: u64,
+    members: &[u64],
+    concurrency: usize,
+) -> anyhow::Result<u64> {
+    let mut client = AccountClient::new(channel);
+    let group_id = client
+        .create_group(CreateGroupRequest {
+            actor_id: owner,
+            name: format!("loadgen {owner}"),
+            join_mode: JoinMode::Open as i32,
+            ..Default::default()
+        })
+        .await
+        .context("creating the group")?
+        .into_inner()
+        .group_id;
+    let members: Arc<[u64]> = members.iter().copied().filter(|id| *id != owner).collect();
+    pool::run_bounded(members.len(), concurrency, |index| {
+        let (mut client, actor_id) = (client.clone(), members[index]);
+        async move {
+            client
+                .join_group(JoinGroupRequest {
+                    actor_id,
+                    group_id,
+                    ..Default::default()
+                })
+                .await
+                .with_context(|| format!("user {actor_id} joining group {group_id}"))?;
+            Ok(())
+        }
+    })
+    .await?;
+    Ok(group_id)
 }

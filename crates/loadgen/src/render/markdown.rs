@@ -6,7 +6,7 @@ use super::text::{cell, mib, ms, plural, thousands, utc};
 use crate::report::Report;
 
 /// Scenarios the load generator will grow, listed in the README until they exist.
-const PLANNED: &str = "connect, group, sync and failover (over WebSockets)";
+const PLANNED: &str = "connect, sync and failover (over WebSockets)";
 
 /// `docs/benchmarks/<scenario>.md`.
 pub fn page(report: &Report) -> String {
@@ -294,6 +294,7 @@ cargo xtask bench message --duration 10s     # any chat-loadgen flag passes thro
 cargo xtask bench message --rate 8000        # open loop: 8,000 sends/s on a timetable
 cargo xtask bench direct                     # 200 pairs over WebSockets through OpenResty, 512 unacked sends, 30 s
 cargo xtask bench direct --rate 10000        # open loop: 10,000 sends/s on a timetable
+cargo xtask bench group                      # one group of 1,000 online members, 10 senders, 100 posts/s, 20 s
 cargo run --release -p chat-loadgen -- message --help   # every flag
 ```
 
@@ -304,12 +305,12 @@ Latency is measured per operation from the moment it was due (with `--rate`, its
 timetable, so a stall counts in full); percentiles are exact (every latency is kept and sorted).
 Throughput counts operations acknowledged inside the measured window.
 
-The WebSocket scenarios count deliveries: one operation is one
+The WebSocket scenarios (direct, group) count deliveries: one operation is one
 `message` frame at a recipient, its latency measured from the send's due time (the text carries
 it) to that frame; each run ends with a REST read-back of every conversation (*lost*:
 acknowledged but not stored; *gaps*: stored but neither pushed to a member nor acknowledged to
 its sender). Setup registers fresh users through the account service's gRPC API (two argon2
-hashes each, a few at a time).
+hashes each, a few at a time: the 1,000 members of `group` take a while).
 
 ";
 
