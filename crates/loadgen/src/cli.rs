@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::direct::DirectArgs;
 use crate::group::GroupArgs;
 use crate::sampler::WatchSpec;
+use crate::sync::SyncArgs;
 use chat_common::flags::parse_duration;
 
 /// Load generator of the chat cluster: measures throughput, latency percentiles, errors and
@@ -32,6 +33,8 @@ pub enum Command {
     /// One group of many members, all online over WebSockets, a few posting: deliveries per
     /// second and post-to-frame latency, and a REST read-back of every member's view.
     Group(Box<GroupArgs>),
+    /// A user with many unread messages logs in and catches up: time until fully synced.
+    Sync(Box<SyncArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

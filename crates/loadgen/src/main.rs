@@ -23,6 +23,9 @@ mod rng;
 mod sampler;
 mod setup;
 mod stats;
+mod sync;
+mod syncer;
+mod unread;
 mod users;
 mod verify;
 mod ws;
@@ -47,6 +50,8 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(direct::run(*args)).map(verified_exit)),
         Command::Group(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(group::run(*args)).map(verified_exit)),
+        Command::Sync(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(sync::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {

@@ -6,7 +6,7 @@ use super::text::{cell, mib, ms, plural, thousands, utc};
 use crate::report::Report;
 
 /// Scenarios the load generator will grow, listed in the README until they exist.
-const PLANNED: &str = "connect, sync and failover (over WebSockets)";
+const PLANNED: &str = "connect and failover (over WebSockets)";
 
 /// `docs/benchmarks/<scenario>.md`.
 pub fn page(report: &Report) -> String {
@@ -295,6 +295,8 @@ cargo xtask bench message --rate 8000        # open loop: 8,000 sends/s on a tim
 cargo xtask bench direct                     # 200 pairs over WebSockets through OpenResty, 512 unacked sends, 30 s
 cargo xtask bench direct --rate 10000        # open loop: 10,000 sends/s on a timetable
 cargo xtask bench group                      # one group of 1,000 online members, 10 senders, 100 posts/s, 20 s
+cargo xtask bench sync                       # 10,000 unread over 100 conversations, 5 catch-ups via the client library
+cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
 cargo run --release -p chat-loadgen -- message --help   # every flag
 ```
 
