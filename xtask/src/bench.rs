@@ -13,7 +13,7 @@ use crate::components::{self, Component};
 use crate::{Options, TaskResult, fail, paths, process, services, stack, status};
 
 /// Scenarios `chat-loadgen` implements.
-pub const SCENARIOS: [&str; 4] = ["message", "direct", "group", "sync"];
+pub const SCENARIOS: [&str; 5] = ["message", "direct", "group", "sync", "failover"];
 
 /// `chat-loadgen`'s exit status when the run finished but the read-back found losses.
 const EXIT_LOST_MESSAGES: i32 = 3;
@@ -63,12 +63,26 @@ pub fn run(args: &[String]) -> TaskResult {
         flags,
         gateways,
         &dir.join(format!("{scenario}.json")),
-    )?;
+    );
+    if scenario == "failover" {
+        restore(gateways)?;
+    }
+    let outcome = outcome?;
     process::run(
         "chat-loadgen render",
         Command::new(loadgen()).arg("render").arg("--dir").arg(&dir),
     )?;
     outcome
+}
+
+/// Starts again what `failover` killed (the stack as it was, in release mode).
+fn restore(gateways: u16) -> TaskResult {
+    println!("\nbench      restarting the gateway the failover scenario killed");
+    stack::up(&Options {
+        gateways,
+        release: true,
+        json: false,
+    })
 }
 
 fn loadgen() -> PathBuf {

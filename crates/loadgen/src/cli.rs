@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::direct::DirectArgs;
+use crate::failover::FailoverArgs;
 use crate::group::GroupArgs;
 use crate::sampler::WatchSpec;
 use crate::sync::SyncArgs;
@@ -35,6 +36,9 @@ pub enum Command {
     Group(Box<GroupArgs>),
     /// A user with many unread messages logs in and catches up: time until fully synced.
     Sync(Box<SyncArgs>),
+    /// The direct load through the client library while the busiest gateway is killed:
+    /// reconnect and resync times, and a REST read-back (lost and gaps).
+    Failover(Box<FailoverArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

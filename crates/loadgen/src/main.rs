@@ -7,6 +7,7 @@
 
 mod cli;
 mod direct;
+mod failover;
 mod group;
 mod grpc;
 mod machine;
@@ -52,6 +53,8 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(group::run(*args)).map(verified_exit)),
         Command::Sync(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(sync::run(*args)).map(verified_exit)),
+        Command::Failover(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(failover::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {

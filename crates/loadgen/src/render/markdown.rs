@@ -6,7 +6,7 @@ use super::text::{cell, mib, ms, plural, thousands, utc};
 use crate::report::Report;
 
 /// Scenarios the load generator will grow, listed in the README until they exist.
-const PLANNED: &str = "connect and failover (over WebSockets)";
+const PLANNED: &str = "connect (many idle WebSockets: connect rate, gateway memory per session)";
 
 /// `docs/benchmarks/<scenario>.md`.
 pub fn page(report: &Report) -> String {
@@ -297,6 +297,7 @@ cargo xtask bench direct --rate 10000        # open loop: 10,000 sends/s on a ti
 cargo xtask bench group                      # one group of 1,000 online members, 10 senders, 100 posts/s, 20 s
 cargo xtask bench sync                       # 10,000 unread over 100 conversations, 5 catch-ups via the client library
 cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
+cargo xtask bench failover                   # direct at 1,000 sends/s via the client library, busiest gateway killed
 cargo run --release -p chat-loadgen -- message --help   # every flag
 ```
 
@@ -307,12 +308,13 @@ Latency is measured per operation from the moment it was due (with `--rate`, its
 timetable, so a stall counts in full); percentiles are exact (every latency is kept and sorted).
 Throughput counts operations acknowledged inside the measured window.
 
-The WebSocket scenarios (direct, group) count deliveries: one operation is one
+The WebSocket scenarios (direct, group, failover) count deliveries: one operation is one
 `message` frame at a recipient, its latency measured from the send's due time (the text carries
 it) to that frame; each run ends with a REST read-back of every conversation (*lost*:
 acknowledged but not stored; *gaps*: stored but neither pushed to a member nor acknowledged to
 its sender). Setup registers fresh users through the account service's gRPC API (two argon2
-hashes each, a few at a time: the 1,000 members of `group` take a while).
+hashes each, a few at a time: the 1,000 members of `group` take a while). `failover` kills a
+gateway of the stack with SIGKILL; `bench` starts it again afterwards (`cargo xtask up`).
 
 ";
 
