@@ -138,8 +138,8 @@ impl Account for AccountApi {
         &self,
         request: Request<pb::ReportPresenceRequest>,
     ) -> Result<Response<pb::ReportPresenceResponse>, Status> {
-        self.presence.report(request.into_inner()).await?;
-        Ok(Response::new(pb::ReportPresenceResponse {}))
+        let known = self.presence.report(request.into_inner()).await?;
+        Ok(Response::new(pb::ReportPresenceResponse { known }))
     }
 
     async fn get_users(

@@ -25,14 +25,17 @@ use crate::error::AccountError;
 use crate::notify::Notifier;
 use crate::store::users::statement;
 
-/// Applies a report: ARGV = prefix, source, alive ms, then (user, sessions) pairs. Returns the
-/// users who came online (`+id`) or went offline (`-id`) with it.
+/// Applies a report: ARGV = prefix, source, alive ms, then (user, sessions) pairs. Returns
+/// `known` or `unknown` (whether the source was alive before), then the users who came online
+/// (`+id`) or went offline (`-id`) with it.
 const REPORT: &str = r"
 local p, source = ARGV[1], ARGV[2]
-redis.call('SET', p .. 'source:' .. source .. ':alive', '1', 'PX', ARGV[3])
+local alive = p .. 'source:' .. source .. ':alive'
+local out = {'known'}
+if redis.call('EXISTS', alive) == 0 then out[1] = 'unknown' end
+redis.call('SET', alive, '1', 'PX', ARGV[3])
 redis.call('SADD', p .. 'sources', source)
 local members = p .. 'source:' .. source .. ':users'
-local out = {}
 for i = 4, #ARGV - 1, 2 do
   local user, sessions = ARGV[i], tonumber(ARGV[i + 1])
   local key = p .. 'user:' .. user
@@ -125,7 +128,8 @@ impl Presence {
     }
 
     /// Applies a gateway's report, then stores last seen and tells friends of each transition.
-    pub async fn report(&self, request: pb::ReportPresenceRequest) -> Result<(), AccountError> {
+    /// Returns whether the source was alive before this report.
+    pub async fn report(&self, request: pb::ReportPresenceRequest) -> Result<bool, AccountError> {
         if request.source.is_empty() || request.source.len() > 128 {
             return Err(AccountError::invalid(
                 "bad_source",
@@ -143,7 +147,13 @@ impl Presence {
             args.push(change.sessions.to_string());
         }
         let entries: Vec<String> = self.redis.eval(REPORT, Vec::<String>::new(), args).await?;
-        self.announce(transitions(&entries)).await
+        let Some((known, changes)) = entries.split_first() else {
+            return Err(AccountError::Internal(
+                "the presence script answered nothing".into(),
+            ));
+        };
+        self.announce(transitions(changes)).await?;
+        Ok(known == "known")
     }
 
     /// Sweeps every source that stopped reporting; returns how many users went offline.

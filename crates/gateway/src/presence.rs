@@ -5,7 +5,9 @@
 //! move to another gateway, which reports its arrival first) is not an offline event. Reports
 //! are batched per tick; an empty one every heartbeat keeps this process alive to the account
 //! service, which takes the users of a process that stopped reporting offline (a crash). A
-//! report that fails is merged back and retried with the next one.
+//! report that fails is merged back and retried with the next one; when the account service
+//! did not know this process (its reports lapsed and its users may have been swept, or Redis
+//! lost them), every user here is reported again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -84,6 +86,13 @@ impl State {
                 sessions: u32::from(arrived),
             })
             .collect()
+    }
+
+    /// Reports every user here again (the account service lost or swept them).
+    fn announce_all(&mut self) {
+        for user in &self.here {
+            self.pending.entry(*user).or_insert(true);
+        }
     }
 
     /// Puts back changes a failed report carried, unless a newer change replaced them.
@@ -197,7 +206,13 @@ impl Reporting {
             alive_ms: u32::try_from(alive.as_millis()).unwrap_or(u32::MAX),
         };
         match self.account.clone().report_presence(request).await {
-            Ok(_) => true,
+            Ok(reply) => {
+                if !reply.into_inner().known {
+                    // Our reports lapsed (or Redis lost them): our users may have been swept.
+                    self.reporter.state().announce_all();
+                }
+                true
+            }
             Err(status) => {
                 tracing::warn!(%status, changes = changes.len(), "presence report failed; retrying");
                 self.reporter.state().restore(changes);
@@ -259,6 +274,20 @@ mod tests {
         state.departing.insert(1, start);
         assert!(state.take(start + GRACE, GRACE, |_| true).is_empty());
         assert!(state.here.contains(&1));
+    }
+
+    #[test]
+    fn an_unknown_source_announces_everyone_again() {
+        let mut state = State::default();
+        let now = Instant::now();
+        state.arrived(1);
+        state.arrived(2);
+        state.take(now, GRACE, |_| true);
+        state.announce_all();
+        assert_eq!(
+            sorted(state.take(now, GRACE, |_| true)),
+            vec![(1, 1), (2, 1)]
+        );
     }
 
     #[test]
