@@ -13,7 +13,7 @@ use crate::components::{self, Component};
 use crate::{Options, TaskResult, fail, paths, process, services, stack, status};
 
 /// Scenarios `chat-loadgen` implements.
-pub const SCENARIOS: [&str; 5] = ["message", "direct", "group", "sync", "failover"];
+pub const SCENARIOS: [&str; 6] = ["message", "direct", "group", "sync", "failover", "connect"];
 
 /// `chat-loadgen`'s exit status when the run finished but the read-back found losses.
 const EXIT_LOST_MESSAGES: i32 = 3;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::connect::ConnectArgs;
 use crate::direct::DirectArgs;
 use crate::failover::FailoverArgs;
 use crate::group::GroupArgs;
@@ -39,6 +40,9 @@ pub enum Command {
     /// The direct load through the client library while the busiest gateway is killed:
     /// reconnect and resync times, and a REST read-back (lost and gaps).
     Failover(Box<FailoverArgs>),
+    /// Many authenticated WebSockets held open: connect rate, failures and the gateways'
+    /// memory per session.
+    Connect(Box<ConnectArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

@@ -6,6 +6,7 @@
 //! both against a release stack and passes the processes to watch.
 
 mod cli;
+mod connect;
 mod direct;
 mod failover;
 mod group;
@@ -23,10 +24,12 @@ mod report;
 mod rng;
 mod sampler;
 mod setup;
+mod stack;
 mod stats;
 mod sync;
 mod syncer;
 mod unread;
+mod usercache;
 mod users;
 mod verify;
 mod ws;
@@ -55,6 +58,8 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(sync::run(*args)).map(verified_exit)),
         Command::Failover(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(failover::run(*args)).map(verified_exit)),
+        Command::Connect(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(connect::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {

@@ -77,6 +77,14 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     parse_cpu_ticks(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
+/// Resident set of `pid` now (VmRSS), in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    parse_kib(
+        &std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?,
+        "VmRSS",
+    )
+}
+
 /// Peak resident set of `pid` since it started (VmHWM), in KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     parse_kib(

@@ -14,7 +14,7 @@ use crate::pool;
 use crate::setup::{self, Pair};
 
 /// A user with a bearer token for the WebSocket and the REST API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub user_id: u64,
     pub token: String,
@@ -40,6 +40,37 @@ pub async fn sign_up(
         }
     })
     .await
+}
+
+/// Logs in `username` (registering it first unless it exists): for users kept across runs.
+pub async fn ensure(client: AccountClient<Channel>, username: &str) -> anyhow::Result<Account> {
+    if let Err(error) = setup::register(client.clone(), username.to_owned()).await {
+        let exists = error
+            .downcast_ref::<tonic::Status>()
+            .is_some_and(|status| status.code() == tonic::Code::AlreadyExists);
+        if !exists {
+            return Err(error);
+        }
+    }
+    let reply = client
+        .clone()
+        .login(LoginRequest {
+            username: username.to_owned(),
+            password: setup::password(username),
+            client_addr: "127.0.0.1".into(),
+            device: "loadgen".into(),
+        })
+        .await
+        .with_context(|| format!("logging in {username}"))?
+        .into_inner();
+    let user_id = reply
+        .user
+        .map(|user| user.user_id)
+        .context("a login without a user")?;
+    Ok(Account {
+        user_id,
+        token: reply.token,
+    })
 }
 
 async fn login(mut client: AccountClient<Channel>, username: &str) -> anyhow::Result<String> {

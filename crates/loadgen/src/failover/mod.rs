@@ -79,7 +79,7 @@ pub struct FailoverArgs {
 pub async fn run(args: FailoverArgs) -> anyhow::Result<bool> {
     let started_at_ms = outcome::unix_ms();
     let run_id = setup::run_id();
-    let gateways = victim::gateways(&victim::run_dir(), &args.run.watch).await?;
+    let gateways = victim::gateways(&crate::stack::run_dir(), &args.run.watch).await?;
     let accounts = prepare(&args, &run_id).await?;
     let plan = Plan::new(args.warmup, args.duration, args.rate);
     let shared = Arc::new(Shared::new(plan, &run_id, args.ws.message_bytes, None));

@@ -3,7 +3,7 @@
 //! `up` keeps) and tag (its `/debug/whoami`), so that the gateway holding the most sessions
 //! can be found by the tag their `hello`s named.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::sampler::WatchSpec;
+use crate::stack;
 
 /// One gateway of the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,57 +24,18 @@ pub struct Gateway {
     pub tag: String,
 }
 
-/// The run directory `cargo xtask up` uses (`CHAT_RUN_DIR`, else under `CHAT_CACHE_DIR` or
-/// `~/.cache/chat-cluster`).
-pub fn run_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CHAT_RUN_DIR") {
-        return PathBuf::from(dir);
-    }
-    let cache = std::env::var_os("CHAT_CACHE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").map_or_else(|| "/tmp".into(), PathBuf::from);
-            home.join(".cache/chat-cluster")
-        });
-    cache.join("run")
-}
-
 /// Every gateway listed in `stack.json` under `run_dir`, with its pid and tag.
 pub async fn gateways(run_dir: &Path, watch: &[WatchSpec]) -> anyhow::Result<Vec<Gateway>> {
-    let path = run_dir.join("stack.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading {} (is the stack up?)", path.display()))?;
-    let stack: serde_json::Value = serde_json::from_str(&text)?;
-    let listed = stack["gateways"]
-        .as_array()
-        .context("stack.json lists no gateways")?;
     let mut gateways = Vec::new();
-    for entry in listed {
-        let name = entry["name"].as_str().context("a gateway without a name")?;
-        let http = entry["http"]
-            .as_str()
-            .context("a gateway without an http address")?;
-        let pid = pid_of(run_dir, name, watch)
+    for (name, http) in stack::gateways(run_dir)? {
+        let pid = stack::pid_of(run_dir, &name, watch)
             .with_context(|| format!("no pid for {name} (pass --watch {name}=PID)"))?;
-        let tag = whoami(http)
+        let tag = whoami(&http)
             .await
             .with_context(|| format!("asking {name} at {http}"))?;
-        gateways.push(Gateway {
-            name: name.to_owned(),
-            pid,
-            tag,
-        });
+        gateways.push(Gateway { name, pid, tag });
     }
     Ok(gateways)
-}
-
-/// The pid `--watch` names for `name`, else the one in `up`'s pid file.
-fn pid_of(run_dir: &Path, name: &str, watch: &[WatchSpec]) -> Option<u32> {
-    if let Some(spec) = watch.iter().find(|spec| spec.name == name) {
-        return spec.pids.first().copied();
-    }
-    let file = run_dir.join("pids").join(format!("{name}.pid"));
-    std::fs::read_to_string(file).ok()?.trim().parse().ok()
 }
 
 /// The tag in a gateway's `GET /debug/whoami` (one plain HTTP/1.0 exchange).
@@ -203,16 +165,5 @@ mod tests {
         let answer = "HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n{\"tag\":\"gw-2\",\"epoch\":4,\"slots\":341}";
         assert_eq!(tag_of(answer).unwrap(), "gw-2");
         assert!(tag_of("HTTP/1.0 404 Not Found\r\n\r\nnope").is_err());
-    }
-
-    #[test]
-    fn pids_come_from_watch_specs_first() {
-        let watch = [WatchSpec {
-            name: "gateway-0".into(),
-            pids: vec![42, 43],
-        }];
-        let nowhere = Path::new("/nonexistent");
-        assert_eq!(pid_of(nowhere, "gateway-0", &watch), Some(42));
-        assert_eq!(pid_of(nowhere, "gateway-1", &watch), None);
     }
 }

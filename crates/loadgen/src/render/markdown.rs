@@ -5,9 +5,6 @@ use std::fmt::Write;
 use super::text::{cell, mib, ms, plural, thousands, utc};
 use crate::report::Report;
 
-/// Scenarios the load generator will grow, listed in the README until they exist.
-const PLANNED: &str = "connect (many idle WebSockets: connect rate, gateway memory per session)";
-
 /// `docs/benchmarks/<scenario>.md`.
 pub fn page(report: &Report) -> String {
     let mut out = format!(
@@ -252,7 +249,7 @@ pub fn readme(reports: &[Report]) -> String {
         ]
     });
     out.push_str(&table(&["scenario", "what it measures"], rows));
-    let _ = writeln!(out, "\nStill to come, on the same command: {PLANNED}.\n");
+    out.push('\n');
     for report in reports {
         let _ = writeln!(
             out,
@@ -298,6 +295,7 @@ cargo xtask bench group                      # one group of 1,000 online members
 cargo xtask bench sync                       # 10,000 unread over 100 conversations, 5 catch-ups via the client library
 cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
 cargo xtask bench failover                   # direct at 1,000 sends/s via the client library, busiest gateway killed
+cargo xtask bench connect                    # 20,000 sessions (5 per user) from 2 load-generator processes, held 5 s
 cargo run --release -p chat-loadgen -- message --help   # every flag
 ```
 
@@ -315,6 +313,21 @@ acknowledged but not stored; *gaps*: stored but neither pushed to a member nor a
 its sender). Setup registers fresh users through the account service's gRPC API (two argon2
 hashes each, a few at a time: the 1,000 members of `group` take a while). `failover` kills a
 gateway of the stack with SIGKILL; `bench` starts it again afterwards (`cargo xtask up`).
+
+`connect` keeps its users across runs (`~/.cache/chat-cluster/run/loadgen/users-conn.json`): the
+first run signs in one user per five sessions, two argon2 hashes each (4,000 users for the
+default 20,000 sessions take minutes on 2 cores), later runs reuse their tokens. A process may
+hold at most 20,000 open files here and one source address has about 28,000 ephemeral ports
+towards OpenResty, and every proxied WebSocket takes two of an OpenResty worker's
+`worker_connections` (19,000 each, 2 workers in `openresty/nginx.conf`). So the default 20,000
+needs three OpenResty workers, and 100,000 sessions need, roughly: at least 11 OpenResty
+workers, 6 gateways (`cargo xtask up --gateways 6`, each holding fewer than 20,000 sockets), 6
+load-generator processes and 4 source addresses:
+
+```sh
+cargo xtask bench connect --sessions 100000 --processes 6 \
+  --source-addr 127.0.0.2 --source-addr 127.0.0.3 --source-addr 127.0.0.4 --source-addr 127.0.0.5
+```
 
 ";
 
