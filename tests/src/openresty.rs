@@ -28,7 +28,8 @@ impl OpenResty {
             .replace("{{LUA_DIR}}", &source.join("lua").to_string_lossy())
             .replace("{{LISTEN}}", &listen)
             .replace("{{ROUTER_HTTP}}", router_http)
-            .replace("{{GATEWAYS}}", "");
+            .replace("{{GATEWAYS}}", "")
+            .replace("{{WORKERS}}", "2");
         std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
         let nginx = Self { prefix, listen };
         let status = nginx.command(&[]).status().expect("run nginx");

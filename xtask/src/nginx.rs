@@ -61,7 +61,14 @@ fn render(gateways: u16) -> TaskResult<String> {
         )
         .replace("{{LISTEN}}", ports::PUBLIC)
         .replace("{{ROUTER_HTTP}}", ports::ROUTER_HTTP)
-        .replace("{{GATEWAYS}}", &fallback.join(",")))
+        .replace("{{GATEWAYS}}", &fallback.join(","))
+        .replace("{{WORKERS}}", &workers(gateways).to_string()))
+}
+
+/// Two nginx workers per gateway, at least four: a worker holds at most 9,500 proxied sessions
+/// (two descriptors each, 20,000 per process), a gateway at most about 19,000.
+fn workers(gateways: u16) -> u16 {
+    gateways.saturating_mul(2).max(4)
 }
 
 fn nginx(args: &[&str]) -> Command {

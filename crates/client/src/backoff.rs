@@ -17,7 +17,9 @@ impl Default for Backoff {
     fn default() -> Self {
         Self {
             initial: Duration::from_millis(100),
-            max: Duration::from_secs(10),
+            // Short enough that a client whose gateway died is back soon after the router
+            // hands its slot over (the lease, 5 s by default); jitter spreads the fleet.
+            max: Duration::from_secs(3),
         }
     }
 }

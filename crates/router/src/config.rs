@@ -30,8 +30,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
 
-    /// How long a gateway keeps its tag without renewing (it renews every third of this).
-    #[arg(long, env = "CHAT_ROUTER_LEASE_TTL", default_value = "10s", value_parser = parse_duration)]
+    /// How long a gateway keeps its tag without renewing (it renews every third of this). It
+    /// bounds how long the users of a crashed gateway wait for a new one (issue 7's failover
+    /// target is 10 s, reconnect and resync included); shorter risks moving the slots of a
+    /// gateway that was merely starved of CPU for a moment.
+    #[arg(long, env = "CHAT_ROUTER_LEASE_TTL", default_value = "5s", value_parser = parse_duration)]
     pub lease_ttl: Duration,
 
     /// How long the leading router keeps the lead without renewing; another takes over after.

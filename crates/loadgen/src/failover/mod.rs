@@ -64,8 +64,8 @@ pub struct FailoverArgs {
     #[arg(long)]
     pub victim: Option<String>,
 
-    /// Cap of the clients' reconnect backoff (the library's default is 10 s).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    /// Cap of the clients' reconnect backoff (the library's default is 3 s).
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
     pub max_backoff: Duration,
 
     #[command(flatten)]
