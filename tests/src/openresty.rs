@@ -29,7 +29,8 @@ impl OpenResty {
             .replace("{{LISTEN}}", &listen)
             .replace("{{ROUTER_HTTP}}", router_http)
             .replace("{{GATEWAYS}}", "")
-            .replace("{{WORKERS}}", "2");
+            .replace("{{WORKERS}}", "2")
+            .replace("{{EXTRA_LISTEN}}", "");
         std::fs::write(prefix.join("nginx.conf"), conf).unwrap();
         let nginx = Self { prefix, listen };
         let status = nginx.command(&[]).status().expect("run nginx");

@@ -62,7 +62,17 @@ fn render(gateways: u16) -> TaskResult<String> {
         .replace("{{LISTEN}}", ports::PUBLIC)
         .replace("{{ROUTER_HTTP}}", ports::ROUTER_HTTP)
         .replace("{{GATEWAYS}}", &fallback.join(","))
-        .replace("{{WORKERS}}", &workers(gateways).to_string()))
+        .replace("{{WORKERS}}", &workers(gateways).to_string())
+        .replace("{{EXTRA_LISTEN}}", &extra_listens()))
+}
+
+/// More loopback addresses on the public port, for load tests: each destination address has
+/// its own ephemeral ports, which 100,000 sessions from one machine need.
+fn extra_listens() -> String {
+    let port = ports::PUBLIC.rsplit(':').next().unwrap_or("8080");
+    (2..=5)
+        .map(|host| format!("        listen 127.0.0.{host}:{port} backlog=4096 reuseport;\n"))
+        .collect()
 }
 
 /// Two nginx workers per gateway, at least four: a worker holds at most 9,500 proxied sessions

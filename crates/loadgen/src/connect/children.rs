@@ -49,7 +49,7 @@ pub fn spawn(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     for source in sources {
-        command.args(["--source-addr", source]);
+        command.args(["--public-ip", source]);
     }
     let mut child = command.spawn().context("starting a worker process")?;
     let stdin = child.stdin.take();

@@ -4,8 +4,8 @@
 //!
 //! Past 20,000 sessions one load-generator process runs out of open files (the hard limit
 //! here) and one source address out of ephemeral ports (about 28,000 per destination), so
-//! `--processes` splits the sessions over child processes and `--source-addr` spreads them
-//! over loopback addresses (127.0.0.2, 127.0.0.3, ... all reach 127.0.0.1).
+//! `--processes` splits the sessions over child processes and `--public-ip` spreads them
+//! over OpenResty's loopback addresses (it listens on 127.0.0.1 to 127.0.0.5).
 
 mod children;
 mod memory;
@@ -52,9 +52,11 @@ pub struct ConnectArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub processes: u32,
 
-    /// Local address to connect from, repeatable (e.g. 127.0.0.2); sessions take them in
-    /// turn. Each address has its own ephemeral ports towards OpenResty.
-    #[arg(long = "source-addr", value_name = "IP")]
+    /// Address of OpenResty to connect to instead of the server's, repeatable (127.0.0.1 to
+    /// 127.0.0.5 listen); sessions take them in turn. Each destination address has its own
+    /// ephemeral ports. (Binding source addresses instead reserves ports that OpenResty's own
+    /// connections to the gateways then cannot use: it stalled near 71,000 sessions.)
+    #[arg(long = "public-ip", value_name = "IP")]
     pub source_addrs: Vec<IpAddr>,
 
     /// How long every session stays open before the gateways' memory is read.
@@ -316,7 +318,7 @@ fn meta(args: &ConnectArgs, started_at_ms: i64, opened_in: Duration) -> Meta {
             args.processes,
             match args.source_addrs.len() {
                 0 => String::new(),
-                n => format!(" and {n} source addresses"),
+                n => format!(" and {n} addresses of OpenResty"),
             },
             args.hold.as_secs_f64()
         ),

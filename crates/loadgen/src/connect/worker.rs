@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use chat_client::Endpoint;
 use serde::{Deserialize, Serialize};
 
 use crate::pool;
@@ -50,12 +51,18 @@ pub async fn open(dial: &Dial, accounts: &[Account], plan: &Plan) -> (Vec<Sessio
         let (dial, plan, accounts) = (dial.clone(), plan.clone(), accounts.clone());
         async move {
             let number = plan.start + offset;
-            let local =
-                (!plan.sources.is_empty()).then(|| plan.sources[number % plan.sources.len()]);
+            // Another address of OpenResty for every few sessions: each destination address
+            // has its own ephemeral ports (no bind, so OpenResty's own connects keep theirs).
+            let target = (!plan.sources.is_empty())
+                .then(|| plan.sources[number % plan.sources.len()])
+                .and_then(|ip| {
+                    Endpoint::parse(&format!("http://{ip}:{}", dial.endpoint.port())).ok()
+                });
+            let endpoint = target.as_ref().unwrap_or(&dial.endpoint);
             let started = Instant::now();
             let outcome = match accounts.get(number / plan.per_user.max(1)) {
                 Some(account) => {
-                    session::open(&dial.endpoint, account, dial.timeout, dial.patience, local)
+                    session::open(endpoint, account, dial.timeout, dial.patience, None)
                         .await
                         .map_err(|error| error.to_string())
                 }

@@ -319,15 +319,19 @@ first run signs in one user per five sessions, two argon2 hashes each (4,000 use
 default 20,000 sessions take minutes on 2 cores), later runs reuse their tokens. A process may
 hold at most 20,000 open files here and one source address has about 28,000 ephemeral ports
 towards OpenResty, and every proxied WebSocket takes two of an OpenResty worker's
-`worker_connections` (19,000 each, 2 workers in `openresty/nginx.conf`). So the default 20,000
-needs three OpenResty workers, and 100,000 sessions need, roughly: at least 11 OpenResty
-workers, 6 gateways (`cargo xtask up --gateways 6`, each holding fewer than 20,000 sockets), 6
-load-generator processes and 4 source addresses:
+`worker_connections` (19,000 each; `xtask up` runs two workers per gateway, at least four). So
+100,000 sessions need 6 gateways (`cargo xtask up --gateways 6`: each holds fewer than 20,000
+sockets, and OpenResty gets 12 workers), 6 load-generator processes and 4 of OpenResty's
+addresses (it listens on 127.0.0.1 to 127.0.0.5; each destination address has its own ephemeral
+ports, and unlike bound source addresses they leave OpenResty's connects to the gateways theirs):
 
 ```sh
+cargo xtask up --release --gateways 6
 cargo xtask bench connect --sessions 100000 --processes 6 \
-  --source-addr 127.0.0.2 --source-addr 127.0.0.3 --source-addr 127.0.0.4 --source-addr 127.0.0.5
+  --public-ip 127.0.0.2 --public-ip 127.0.0.3 --public-ip 127.0.0.4 --public-ip 127.0.0.5
 ```
+
+Where a target is missed, [analysis.md](analysis.md) says by how much and where the time goes.
 
 ";
 
