@@ -10,9 +10,7 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::upgrade::Upgraded;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use std::net::{IpAddr, SocketAddr};
-
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::endpoint::Endpoint;
 use crate::error::WsError;
@@ -27,11 +25,12 @@ pub(crate) async fn upgrade(
     endpoint: &Endpoint,
     path: &str,
     token: &str,
-    local: Option<IpAddr>,
 ) -> Result<TokioIo<Upgraded>, WsError> {
-    let stream = connect(endpoint, local).await.map_err(|error| {
-        WsError::Transport(format!("connect {}: {error}", endpoint.authority()))
-    })?;
+    let stream = TcpStream::connect((endpoint.host(), endpoint.port()))
+        .await
+        .map_err(|error| {
+            WsError::Transport(format!("connect {}: {error}", endpoint.authority()))
+        })?;
     // Frames are small and latency matters more than packet count.
     stream.set_nodelay(true).map_err(transport)?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -56,25 +55,6 @@ pub(crate) async fn upgrade(
     check_upgrade(response.headers())?;
     let upgraded = hyper::upgrade::on(&mut response).await.map_err(transport)?;
     Ok(TokioIo::new(upgraded))
-}
-
-/// A TCP connection to `endpoint`, from `local` when given (a load generator spreads its
-/// connections over several loopback addresses, each with its own ephemeral ports).
-async fn connect(endpoint: &Endpoint, local: Option<IpAddr>) -> std::io::Result<TcpStream> {
-    let Some(local) = local else {
-        return TcpStream::connect((endpoint.host(), endpoint.port())).await;
-    };
-    let remote = tokio::net::lookup_host((endpoint.host(), endpoint.port()))
-        .await?
-        .find(|addr| addr.is_ipv4() == local.is_ipv4())
-        .ok_or_else(|| std::io::Error::other("no address of the server's family"))?;
-    let socket = if local.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.bind(SocketAddr::new(local, 0))?;
-    socket.connect(remote).await
 }
 
 /// The upgrade request (RFC 6455 section 4.1) with the token as `Authorization: Bearer`.
@@ -124,9 +104,8 @@ pub(crate) async fn upgrade_within(
     path: &str,
     token: &str,
     timeout: Duration,
-    local: Option<IpAddr>,
 ) -> Result<TokioIo<Upgraded>, WsError> {
-    tokio::time::timeout(timeout, upgrade(endpoint, path, token, local))
+    tokio::time::timeout(timeout, upgrade(endpoint, path, token))
         .await
         .map_err(|_| WsError::Timeout)?
 }

@@ -5,7 +5,6 @@
 //! task writes them, and the owner talks to both over channels, which are cancel-safe. Pings
 //! are answered and close frames echoed by the reader through the writer.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use chat_wire::{ClientFrame, ServerFrame};
@@ -61,20 +60,7 @@ impl WsConnection {
         token: &str,
         timeout: Duration,
     ) -> Result<Self, WsError> {
-        let stream = upgrade_within(endpoint, path, token, timeout, None).await?;
-        Ok(Self::over(stream))
-    }
-
-    /// `open` from the local address `local` (a load generator spreading many connections
-    /// over several loopback source addresses, past one address's ephemeral ports).
-    pub async fn open_from(
-        endpoint: &Endpoint,
-        path: &str,
-        token: &str,
-        timeout: Duration,
-        local: IpAddr,
-    ) -> Result<Self, WsError> {
-        let stream = upgrade_within(endpoint, path, token, timeout, Some(local)).await?;
+        let stream = upgrade_within(endpoint, path, token, timeout).await?;
         Ok(Self::over(stream))
     }
 

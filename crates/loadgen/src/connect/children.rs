@@ -26,7 +26,7 @@ pub fn spawn(
     args: &ConnectArgs,
     start: usize,
     end: usize,
-    sources: &[String],
+    public_ips: &[String],
 ) -> anyhow::Result<Worker> {
     let exe = std::env::current_exe().context("finding this executable")?;
     let mut command = Command::new(exe);
@@ -48,8 +48,8 @@ pub fn spawn(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    for source in sources {
-        command.args(["--public-ip", source]);
+    for ip in public_ips {
+        command.args(["--public-ip", ip]);
     }
     let mut child = command.spawn().context("starting a worker process")?;
     let stdin = child.stdin.take();
@@ -93,7 +93,7 @@ pub async fn serve(args: &ConnectArgs, start: usize, end: usize) -> anyhow::Resu
         start,
         end,
         per_user: args.sessions_per_user as usize,
-        sources: args.source_addrs.clone(),
+        public_ips: args.public_ips.clone(),
     };
     let (sessions, slice) = worker::open(&args.ws.dial()?, &accounts, &plan).await;
     let mut stdout = tokio::io::stdout();

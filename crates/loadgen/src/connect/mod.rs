@@ -57,7 +57,7 @@ pub struct ConnectArgs {
     /// ephemeral ports. (Binding source addresses instead reserves ports that OpenResty's own
     /// connections to the gateways then cannot use: it stalled near 71,000 sessions.)
     #[arg(long = "public-ip", value_name = "IP")]
-    pub source_addrs: Vec<IpAddr>,
+    pub public_ips: Vec<IpAddr>,
 
     /// How long every session stays open before the gateways' memory is read.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
@@ -246,7 +246,7 @@ async fn open_all(args: &ConnectArgs) -> anyhow::Result<Held> {
             start: 0,
             end: total,
             per_user: args.sessions_per_user as usize,
-            sources: args.source_addrs.clone(),
+            public_ips: args.public_ips.clone(),
         };
         let origin = Instant::now();
         let (local, slice) = worker::open(&args.ws.dial()?, &usercache::load(&path), &plan).await;
@@ -263,16 +263,16 @@ async fn open_all(args: &ConnectArgs) -> anyhow::Result<Held> {
 
 fn spawn_all(args: &ConnectArgs, total: usize) -> anyhow::Result<Vec<children::Worker>> {
     let count = args.processes as usize;
-    let sources: Vec<String> = args.source_addrs.iter().map(IpAddr::to_string).collect();
+    let public_ips: Vec<String> = args.public_ips.iter().map(IpAddr::to_string).collect();
     (0..count)
         .map(|index| {
             let (start, end) = (index * total / count, (index + 1) * total / count);
             // Each child takes its own share of the source addresses (all when too few).
-            let mine: Vec<String> = sources
+            let mine: Vec<String> = public_ips
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| sources.len() < count || i % count == index)
-                .map(|(_, source)| source.clone())
+                .filter(|(i, _)| public_ips.len() < count || i % count == index)
+                .map(|(_, ip)| ip.clone())
                 .collect();
             children::spawn(args, start, end, &mine)
         })
@@ -297,8 +297,8 @@ fn meta(args: &ConnectArgs, started_at_ms: i64, opened_in: Duration) -> Meta {
     config["sessions"] = args.sessions.into();
     config["sessions_per_user"] = args.sessions_per_user.into();
     config["processes"] = args.processes.into();
-    config["source_addrs"] = args
-        .source_addrs
+    config["public_ips"] = args
+        .public_ips
         .iter()
         .map(IpAddr::to_string)
         .collect::<Vec<_>>()
@@ -316,7 +316,7 @@ fn meta(args: &ConnectArgs, started_at_ms: i64, opened_in: Duration) -> Meta {
             args.sessions_per_user,
             args.ws.connect_concurrency,
             args.processes,
-            match args.source_addrs.len() {
+            match args.public_ips.len() {
                 0 => String::new(),
                 n => format!(" and {n} addresses of OpenResty"),
             },

@@ -25,8 +25,8 @@ pub struct Plan {
     pub start: usize,
     pub end: usize,
     pub per_user: usize,
-    /// Source addresses taken in turn (none: the kernel's choice).
-    pub sources: Vec<IpAddr>,
+    /// Addresses of OpenResty taken in turn (none: the server address of `--server`).
+    pub public_ips: Vec<IpAddr>,
 }
 
 /// What opening a slice came to; times are microseconds since the slice began.
@@ -53,19 +53,17 @@ pub async fn open(dial: &Dial, accounts: &[Account], plan: &Plan) -> (Vec<Sessio
             let number = plan.start + offset;
             // Another address of OpenResty for every few sessions: each destination address
             // has its own ephemeral ports (no bind, so OpenResty's own connects keep theirs).
-            let target = (!plan.sources.is_empty())
-                .then(|| plan.sources[number % plan.sources.len()])
+            let target = (!plan.public_ips.is_empty())
+                .then(|| plan.public_ips[number % plan.public_ips.len()])
                 .and_then(|ip| {
                     Endpoint::parse(&format!("http://{ip}:{}", dial.endpoint.port())).ok()
                 });
             let endpoint = target.as_ref().unwrap_or(&dial.endpoint);
             let started = Instant::now();
             let outcome = match accounts.get(number / plan.per_user.max(1)) {
-                Some(account) => {
-                    session::open(endpoint, account, dial.timeout, dial.patience, None)
-                        .await
-                        .map_err(|error| error.to_string())
-                }
+                Some(account) => session::open(endpoint, account, dial.timeout, dial.patience)
+                    .await
+                    .map_err(|error| error.to_string()),
                 None => Err(format!("no user for session {number}")),
             };
             Ok((started, Instant::now(), outcome))

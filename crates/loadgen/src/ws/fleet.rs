@@ -36,7 +36,7 @@ pub async fn open_all(dial: &Dial, accounts: &[Account]) -> anyhow::Result<Vec<S
         let (dial, accounts) = (dial.clone(), accounts.clone());
         async move {
             let account = &accounts[index];
-            session::open(&dial.endpoint, account, dial.timeout, dial.patience, None)
+            session::open(&dial.endpoint, account, dial.timeout, dial.patience)
                 .await
                 .with_context(|| format!("opening the session of user {}", account.user_id))
         }

@@ -2,7 +2,6 @@
 //! may pass: a stale route (421), no owner for the slot yet (503), a refused or reset
 //! connection while a gateway restarts.
 
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use chat_client::wire::ServerFrame;
@@ -20,18 +19,17 @@ pub struct Session {
     pub gateway: String,
 }
 
-/// Opens `account`'s session (from the local address `local`, when given); each attempt is
-/// bounded by `timeout`, retries stop after `patience`.
+/// Opens `account`'s session; each attempt is bounded by `timeout`, retries stop after
+/// `patience`.
 pub async fn open(
     endpoint: &Endpoint,
     account: &Account,
     timeout: Duration,
     patience: Duration,
-    local: Option<IpAddr>,
 ) -> Result<Session, WsError> {
     let give_up = Instant::now() + patience;
     loop {
-        match attempt(endpoint, account, timeout, local).await {
+        match attempt(endpoint, account, timeout).await {
             Ok(session) => return Ok(session),
             Err(error) if error.is_auth() || Instant::now() + RETRY_DELAY >= give_up => {
                 return Err(error);
@@ -45,16 +43,10 @@ async fn attempt(
     endpoint: &Endpoint,
     account: &Account,
     timeout: Duration,
-    local: Option<IpAddr>,
 ) -> Result<Session, WsError> {
     let path = ws_path(account.user_id);
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut connection = match local {
-        Some(local) => {
-            WsConnection::open_from(endpoint, &path, &account.token, timeout, local).await?
-        }
-        None => WsConnection::open(endpoint, &path, &account.token, timeout).await?,
-    };
+    let mut connection = WsConnection::open(endpoint, &path, &account.token, timeout).await?;
     let first = tokio::time::timeout_at(deadline, connection.recv())
         .await
         .map_err(|_| WsError::Timeout)?;
