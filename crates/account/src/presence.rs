@@ -86,6 +86,9 @@ return out
 /// Users swept from a dead source per script call (bounded time inside Redis).
 const SWEEP_BATCH: u32 = 500;
 
+/// Changes of one report applied per script call (bounded time inside Redis).
+const REPORT_BATCH: usize = 500;
+
 /// Longest a source may ask to stay alive without reporting again.
 const MAX_ALIVE: Duration = Duration::from_secs(300);
 
@@ -137,23 +140,34 @@ impl Presence {
             ));
         }
         let alive = Duration::from_millis(u64::from(request.alive_ms.max(1000))).min(MAX_ALIVE);
-        let mut args = vec![
-            self.prefix.clone(),
-            request.source,
-            alive.as_millis().to_string(),
-        ];
-        for change in &request.changes {
-            args.push(change.user_id.to_string());
-            args.push(change.sessions.to_string());
-        }
-        let entries: Vec<String> = self.redis.eval(REPORT, Vec::<String>::new(), args).await?;
-        let Some((known, changes)) = entries.split_first() else {
-            return Err(AccountError::Internal(
-                "the presence script answered nothing".into(),
-            ));
+        // A gateway re-announcing all its users sends thousands at once: several script calls
+        // keep each one short inside Redis. The first tells whether the source was known.
+        let chunks: Vec<&[pb::SessionCount]> = if request.changes.is_empty() {
+            vec![&[]]
+        } else {
+            request.changes.chunks(REPORT_BATCH).collect()
         };
-        self.announce(transitions(changes)).await?;
-        Ok(known == "known")
+        let mut known = None;
+        for chunk in chunks {
+            let mut args = vec![
+                self.prefix.clone(),
+                request.source.clone(),
+                alive.as_millis().to_string(),
+            ];
+            for change in chunk {
+                args.push(change.user_id.to_string());
+                args.push(change.sessions.to_string());
+            }
+            let entries: Vec<String> = self.redis.eval(REPORT, Vec::<String>::new(), args).await?;
+            let Some((state, changes)) = entries.split_first() else {
+                return Err(AccountError::Internal(
+                    "the presence script answered nothing".into(),
+                ));
+            };
+            known.get_or_insert(state == "known");
+            self.announce(transitions(changes)).await?;
+        }
+        Ok(known.unwrap_or(true))
     }
 
     /// Sweeps every source that stopped reporting; returns how many users went offline.
