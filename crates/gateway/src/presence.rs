@@ -193,9 +193,9 @@ impl Reporting {
 
     fn take(&self, now: Instant) -> Vec<SessionCount> {
         let hub = &self.hub;
-        self.reporter.state().take(now, self.timings.grace, |user| {
-            !hub.sessions_of(user).is_empty()
-        })
+        self.reporter
+            .state()
+            .take(now, self.timings.grace, |user| hub.holds(user))
     }
 
     /// Sends one report; on failure its changes go back to be sent again.

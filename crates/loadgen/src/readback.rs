@@ -53,7 +53,7 @@ pub async fn verify(
         }
     })
     .await?;
-    Ok(total(&checks))
+    Ok(verify::total(&checks))
 }
 
 /// One conversation's losses and gaps.
@@ -78,18 +78,6 @@ fn compare(
         .map(|peer| crate::ws::ledger::missing(&peer.ledger, peer.user_id, &conversation.id, ours))
         .sum::<u64>();
     check
-}
-
-fn total(checks: &[verify::Check]) -> Verification {
-    let sum = |field: fn(&verify::Check) -> u64| checks.iter().map(field).sum();
-    Verification {
-        conversations: checks.len() as u64,
-        acked: sum(|check| check.acked),
-        stored: sum(|check| check.stored),
-        lost: sum(|check| check.lost),
-        gaps: sum(|check| check.gaps),
-        unacked_stored: sum(|check| check.unacked_stored),
-    }
 }
 
 #[cfg(test)]

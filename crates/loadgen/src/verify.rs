@@ -88,7 +88,8 @@ pub async fn verify(
     Ok(total(&checks))
 }
 
-fn total(checks: &[Check]) -> Verification {
+/// The checks of every conversation, added up.
+pub(crate) fn total(checks: &[Check]) -> Verification {
     let sum = |field: fn(&Check) -> u64| checks.iter().map(field).sum();
     Verification {
         conversations: checks.len() as u64,

@@ -145,6 +145,11 @@ impl Hub {
         self.users().get(&user).cloned().unwrap_or_default()
     }
 
+    /// Whether `user` has a session here.
+    pub fn holds(&self, user: u64) -> bool {
+        self.users().contains_key(&user)
+    }
+
     /// Every session whose user matches `pick`.
     pub fn sessions_where(&self, pick: impl Fn(u64) -> bool) -> Vec<SessionRef> {
         self.users()
@@ -206,8 +211,10 @@ mod tests {
         hub.add(a.clone());
         hub.add(b);
         assert_eq!(hub.sessions_where(|user| user == 2).len(), 1);
+        assert!(hub.holds(1));
         hub.remove(&a);
         assert!(hub.sessions_of(1).is_empty());
+        assert!(!hub.holds(1) && hub.holds(2));
         assert_eq!(hub.len(), 1);
     }
 }

@@ -98,7 +98,7 @@ pub async fn run(
     read_loop(&mut read, &context, &session).await;
     session.ended.cancel();
     context.hub.remove(&session);
-    if context.hub.sessions_of(user_id).is_empty() {
+    if !context.hub.holds(user_id) {
         context.presence.left(user_id);
     }
     let _ = writer.await;
