@@ -1,7 +1,8 @@
 //! Sequence numbers against the failures the seed was exposed to: a Redis FLUSHALL between
 //! sends, two message service instances writing one conversation at once, and one of them
 //! killed (SIGKILL) mid-write. Seqs of committed messages must stay 1..N: no reuse, no gap,
-//! and a retry of an unanswered send stores nothing new.
+//! and a retry of an unanswered send stores nothing new, also when it shares a group-commit
+//! batch with new sends.
 //!
 //! Its own test binary: FLUSHALL wipes every Redis key of the stack (tokens, leases), which
 //! must not race with other tests.
@@ -219,6 +220,76 @@ async fn two_instances_and_a_kill_mid_write_neither_reuse_nor_skip_seqs() {
     let ids: BTreeSet<&String> = rows.iter().map(|(_, id)| id).collect();
     assert_eq!(ids.len() as u64, total, "each client id stored once");
     assert_eq!(acked, rows, "every ack names its stored row");
+}
+
+/// Retries of committed messages that arrive together with new ones (one group-commit batch
+/// hits the unique key, is rolled back and written again without them): each retry gets its
+/// first answer, each new message a fresh seq, and nothing is stored twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_mixed_with_new_sends_are_answered_and_store_nothing_twice() {
+    const FIRST: u64 = 10;
+    const FRESH: u64 = 30;
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::load();
+    let api = Api::new();
+    let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
+    let mut messages = client(&stack.message.grpc).await;
+    let mut first = Vec::new();
+    for n in 1..=FIRST {
+        let reply = messages
+            .send(request(a, b, &format!("r-{n}")))
+            .await
+            .expect("a first send")
+            .into_inner();
+        first.push((reply.seq, reply.message_id));
+    }
+
+    // Everything at once: each retry twice, interleaved with the new sends.
+    let mut tasks = Vec::new();
+    for n in 1..=FRESH {
+        let mut ids = vec![format!("new-{n}")];
+        if n <= FIRST {
+            ids.extend([format!("r-{n}"), format!("r-{n}")]);
+        }
+        for id in ids {
+            let mut sender = messages.clone();
+            tasks.push(tokio::spawn(async move {
+                let reply = sender.send(request(a, b, &id)).await;
+                (id, reply.map(tonic::Response::into_inner))
+            }));
+        }
+    }
+    let mut fresh_seqs = BTreeSet::new();
+    for task in tasks {
+        let (id, reply) = task.await.expect("a send task");
+        let reply = reply.unwrap_or_else(|status| panic!("{id} failed: {status}"));
+        if let Some(n) = id.strip_prefix("r-") {
+            let n: usize = n.parse().expect("a retry's number");
+            assert!(reply.duplicate, "{id} is answered as a retry: {reply:?}");
+            assert_eq!(
+                (reply.seq, reply.message_id),
+                first[n - 1],
+                "{id} gets its first answer"
+            );
+        } else {
+            assert!(!reply.duplicate, "{id} is new: {reply:?}");
+            fresh_seqs.insert(reply.seq);
+        }
+    }
+    assert_eq!(
+        fresh_seqs,
+        (FIRST + 1..=FIRST + FRESH).collect::<BTreeSet<u64>>(),
+        "the new sends take the next seqs, without gaps"
+    );
+    let rows = stored(&mut messages, a, &conversation).await;
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=FIRST + FRESH).collect::<Vec<u64>>());
+    let ids: BTreeSet<&String> = rows.iter().map(|(_, id)| id).collect();
+    assert_eq!(
+        ids.len() as u64,
+        FIRST + FRESH,
+        "each client id stored once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,10 @@ pub async fn connect(
         .min_connections(1)
         .connect_timeout(timeout)
         .acquire_timeout(timeout)
+        // The default pings every connection taken from the pool: a round trip before each
+        // query or transaction. Only connections idle long enough to have been dropped by the
+        // server or a proxy are pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     let connected = tokio::time::timeout(timeout, Database::connect(options)).await;
     match connected {

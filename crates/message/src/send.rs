@@ -1,5 +1,7 @@
 //! Sending and recalling messages.
 
+use std::time::Instant;
+
 use chat_common::ServiceError;
 use chat_proto::common::ConversationKind;
 use chat_proto::common::message_content::Body;
@@ -17,6 +19,7 @@ impl Service {
     /// Stores a message (answering once committed) and pushes it to everyone in the
     /// conversation, the sender's other sessions included.
     pub async fn send(&self, request: pb::SendRequest) -> Result<pb::SendResponse, ServiceError> {
+        let started = Instant::now();
         let sender = request.actor_id;
         content::check_client_msg_id(&request.client_msg_id)?;
         content::check(request.content.as_ref(), self.rules.content)?;
@@ -25,6 +28,7 @@ impl Service {
             Party::Group(members) => Some(members.clone()),
             Party::Direct => None,
         };
+        let queued = Instant::now();
         let committed = self
             .writer
             .send(Draft {
@@ -35,6 +39,9 @@ impl Service {
                 group,
             })
             .await?;
+        // Split so that an operator sees whether a slow send waited for MySQL or for a core.
+        metrics::histogram!("chat_message_commit_wait_seconds")
+            .record(queued.elapsed().as_secs_f64());
         let message = committed.message;
         if !committed.duplicate {
             metrics::counter!("chat_messages_stored_total").increment(1);
@@ -45,6 +52,7 @@ impl Service {
                 Payload::Message(message.clone()),
             );
         }
+        metrics::histogram!("chat_message_send_seconds").record(started.elapsed().as_secs_f64());
         Ok(pb::SendResponse {
             message_id: message.message_id,
             conversation_id: message.conversation_id,
