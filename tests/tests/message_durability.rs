@@ -1,8 +1,8 @@
 //! Sequence numbers against the failures the seed was exposed to: a Redis FLUSHALL between
 //! sends, two message service instances writing one conversation at once, and one of them
 //! killed (SIGKILL) mid-write. Seqs of committed messages must stay 1..N: no reuse, no gap,
-//! and a retry of an unanswered send stores nothing new, also when it shares a group-commit
-//! batch with new sends.
+//! and a retry of an unanswered send stores nothing new, also when it is sent together with
+//! new sends.
 //!
 //! Its own test binary: FLUSHALL wipes every Redis key of the stack (tokens, leases), which
 //! must not race with other tests.
@@ -222,9 +222,10 @@ async fn two_instances_and_a_kill_mid_write_neither_reuse_nor_skip_seqs() {
     assert_eq!(acked, rows, "every ack names its stored row");
 }
 
-/// Retries of committed messages that arrive together with new ones (one group-commit batch
-/// hits the unique key, is rolled back and written again without them): each retry gets its
-/// first answer, each new message a fresh seq, and nothing is stored twice.
+/// Retries of committed messages sent at once with new ones, so that they usually share
+/// group-commit batches (such a batch hits the unique key, is rolled back and written again
+/// without them): each retry gets its first answer, each new message a fresh seq, and nothing
+/// is stored twice, however the sends were batched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_mixed_with_new_sends_are_answered_and_store_nothing_twice() {
     const FIRST: u64 = 10;
