@@ -15,7 +15,6 @@ mod ws;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chat_common::{DependencyCheck, Host, Shutdown, StartupError, grpc, run_service};
@@ -100,7 +99,6 @@ async fn run(config: Config) -> Result<(), StartupError> {
         chat_mq::health_check(&config.rocketmq_namesrv),
     ];
     let message_client = MessageClient::new(message.clone());
-    let accepting = Arc::new(AtomicBool::new(true));
     let ws_state = ws::endpoint::WsState {
         lease: lease.clone(),
         tables: tables.clone(),
@@ -118,13 +116,12 @@ async fn run(config: Config) -> Result<(), StartupError> {
             },
             presence,
         },
-        accepting: accepting.clone(),
     };
     let ws_routes = axum::Router::new()
         .route("/ws", axum::routing::get(ws::endpoint::without_uid))
         .route("/ws/{uid}", axum::routing::get(ws::endpoint::with_uid))
         .with_state(Arc::new(ws_state));
-    let sessions_closed = close_sessions_on_shutdown(hub.clone(), accepting, shutdown.clone());
+    let sessions_closed = close_sessions_on_shutdown(hub.clone(), shutdown.clone());
     let state = http::GatewayState { lease, tables };
     let origins: Vec<String> = config
         .cors_origins
@@ -157,21 +154,17 @@ async fn run(config: Config) -> Result<(), StartupError> {
 }
 
 /// On shutdown: refuse new sessions, tell every session to reconnect elsewhere (`moved`, 4001),
-/// and wait (up to 5 s) for them to close, so the process exits well within 10 s.
+/// and wait (up to 5 s) for them to close, so the process exits well within 10 s. Sessions whose
+/// upgrade was answered but which are not yet in the hub are told when they arrive, and waited for.
 fn close_sessions_on_shutdown(
     hub: Arc<ws::hub::Hub>,
-    accepting: Arc<AtomicBool>,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         shutdown.wait().await;
-        accepting.store(false, Ordering::Relaxed);
-        ws::end_all(
-            &hub.sessions_where(|_| true),
-            "this gateway is shutting down",
-        );
+        ws::end_all(&hub.close(), ws::SHUTTING_DOWN);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while hub.len() > 0 && tokio::time::Instant::now() < deadline {
+        while hub.busy() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })

@@ -27,8 +27,6 @@ pub struct WsState {
     pub tables: TableWatcher,
     pub account: AccountClient<Channel>,
     pub sessions: SessionContext,
-    /// Refuses new sessions once shutdown began.
-    pub accepting: Arc<std::sync::atomic::AtomicBool>,
 }
 
 static SESSIONS: AtomicU64 = AtomicU64::new(0);
@@ -66,7 +64,7 @@ async fn connect(
             "this endpoint speaks WebSocket",
         );
     }
-    if !state.accepting.load(Ordering::Relaxed) {
+    if state.sessions.hub.is_closing() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -117,9 +115,10 @@ async fn connect(
         SESSIONS.fetch_add(1, Ordering::Relaxed)
     );
     let context = state.sessions.clone();
+    let starting = context.hub.starting();
     tokio::spawn(async move {
         match upgrade.await {
-            Ok(ws) => session::run(ws, context, identity, session_id).await,
+            Ok(ws) => session::run(ws, context, identity, session_id, starting).await,
             Err(problem) => tracing::debug!(%problem, "WebSocket upgrade did not complete"),
         }
     });

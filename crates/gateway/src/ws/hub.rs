@@ -3,6 +3,7 @@
 //! cannot keep up is cut off (1008) rather than let memory grow; it resyncs on reconnect.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -96,63 +97,117 @@ impl Session {
 
 /// Every session of this gateway.
 pub struct Hub {
-    users: Mutex<HashMap<u64, Vec<SessionRef>>>,
+    users: Mutex<Users>,
+    /// Upgrades answered (101) whose sessions are not yet added: shutdown waits for them too.
+    starting: AtomicUsize,
     max_per_user: usize,
+}
+
+#[derive(Default)]
+struct Users {
+    by_id: HashMap<u64, Vec<SessionRef>>,
+    /// Set by [`Hub::close`]: a session added afterwards is told to go elsewhere by its adder.
+    closing: bool,
+}
+
+/// What [`Hub::add`] tells the new session's owner to do.
+pub struct Added {
+    /// The user's oldest sessions beyond the limit, to end as kicked.
+    pub evicted: Vec<SessionRef>,
+    /// The hub was closed before this session arrived: end it as moved.
+    pub closing: bool,
+}
+
+/// A session on its way into the hub (its upgrade is answered); dropped once added or failed.
+pub struct Starting(Arc<Hub>);
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        self.0.starting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Hub {
     pub fn new(max_per_user: usize) -> Self {
         Self {
             users: Mutex::default(),
+            starting: AtomicUsize::new(0),
             max_per_user: max_per_user.max(1),
         }
     }
 
-    fn users(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Vec<SessionRef>>> {
+    fn users(&self) -> std::sync::MutexGuard<'_, Users> {
         self.users
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Adds `session`; returns the user's oldest sessions beyond the limit, for the caller to
-    /// end (kicked).
-    pub fn add(&self, session: SessionRef) -> Vec<SessionRef> {
+    /// Counts a session whose upgrade is being answered until the returned guard is dropped.
+    pub fn starting(self: &Arc<Self>) -> Starting {
+        self.starting.fetch_add(1, Ordering::SeqCst);
+        Starting(self.clone())
+    }
+
+    /// Adds `session` (ending its [`Starting`] count). Under the same lock as [`Hub::close`], so
+    /// a session is either in the list `close` returns or told `closing` here, never neither.
+    pub fn add(&self, session: SessionRef, starting: Starting) -> Added {
         let mut users = self.users();
-        let sessions = users.entry(session.user_id).or_default();
+        let closing = users.closing;
+        let sessions = users.by_id.entry(session.user_id).or_default();
         sessions.push(session);
         let excess = sessions.len().saturating_sub(self.max_per_user);
         let evicted: Vec<SessionRef> = sessions.drain(..excess).collect();
         metrics::gauge!("chat_gateway_sessions").increment(1.0);
-        evicted
+        drop(users);
+        drop(starting);
+        Added { evicted, closing }
+    }
+
+    /// Closes the hub for shutdown: returns every session, and later arrivals learn `closing`.
+    pub fn close(&self) -> Vec<SessionRef> {
+        let mut users = self.users();
+        users.closing = true;
+        users.by_id.values().flatten().cloned().collect()
+    }
+
+    /// Whether [`Hub::close`] ran (new upgrades are refused).
+    pub fn is_closing(&self) -> bool {
+        self.users().closing
+    }
+
+    /// Sessions held or still starting: shutdown waits until none is left.
+    pub fn busy(&self) -> usize {
+        self.len() + self.starting.load(Ordering::SeqCst)
     }
 
     pub fn remove(&self, session: &Session) {
         let mut users = self.users();
-        if let Some(sessions) = users.get_mut(&session.user_id) {
+        if let Some(sessions) = users.by_id.get_mut(&session.user_id) {
             let before = sessions.len();
             sessions.retain(|s| s.id != session.id);
             if sessions.len() < before {
                 metrics::gauge!("chat_gateway_sessions").decrement(1.0);
             }
             if sessions.is_empty() {
-                users.remove(&session.user_id);
+                users.by_id.remove(&session.user_id);
             }
         }
     }
 
     /// The user's sessions (none when not connected here).
     pub fn sessions_of(&self, user: u64) -> Vec<SessionRef> {
-        self.users().get(&user).cloned().unwrap_or_default()
+        self.users().by_id.get(&user).cloned().unwrap_or_default()
     }
 
     /// Whether `user` has a session here.
     pub fn holds(&self, user: u64) -> bool {
-        self.users().contains_key(&user)
+        self.users().by_id.contains_key(&user)
     }
 
     /// Every session whose user matches `pick`.
     pub fn sessions_where(&self, pick: impl Fn(u64) -> bool) -> Vec<SessionRef> {
         self.users()
+            .by_id
             .iter()
             .filter(|(user, _)| pick(**user))
             .flat_map(|(_, sessions)| sessions.iter().cloned())
@@ -160,7 +215,7 @@ impl Hub {
     }
 
     pub fn len(&self) -> usize {
-        self.users().values().map(Vec::len).sum()
+        self.users().by_id.values().map(Vec::len).sum()
     }
 }
 
@@ -178,13 +233,13 @@ mod tests {
 
     #[test]
     fn the_oldest_sessions_beyond_the_limit_are_evicted() {
-        let hub = Hub::new(2);
+        let hub = Arc::new(Hub::new(2));
         let (a, _qa) = session("a", 1, 4);
         let (b, _qb) = session("b", 1, 4);
         let (c, _qc) = session("c", 1, 4);
-        assert!(hub.add(a).is_empty());
-        assert!(hub.add(b).is_empty());
-        let evicted = hub.add(c);
+        assert!(hub.add(a, hub.starting()).evicted.is_empty());
+        assert!(hub.add(b, hub.starting()).evicted.is_empty());
+        let evicted = hub.add(c, hub.starting()).evicted;
         assert_eq!(
             evicted.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
             vec!["a"]
@@ -205,16 +260,37 @@ mod tests {
 
     #[test]
     fn sessions_are_found_by_user_and_removed() {
-        let hub = Hub::new(5);
+        let hub = Arc::new(Hub::new(5));
         let (a, _qa) = session("a", 1, 4);
         let (b, _qb) = session("b", 2, 4);
-        hub.add(a.clone());
-        hub.add(b);
+        hub.add(a.clone(), hub.starting());
+        hub.add(b, hub.starting());
         assert_eq!(hub.sessions_where(|user| user == 2).len(), 1);
         assert!(hub.holds(1));
         hub.remove(&a);
         assert!(hub.sessions_of(1).is_empty());
         assert!(!hub.holds(1) && hub.holds(2));
         assert_eq!(hub.len(), 1);
+    }
+
+    #[test]
+    fn a_session_arriving_during_shutdown_is_told_to_close_and_is_waited_for() {
+        let hub = Arc::new(Hub::new(5));
+        let (early, _qe) = session("early", 1, 4);
+        hub.add(early, hub.starting());
+        let upgrading = hub.starting();
+        assert_eq!(hub.busy(), 2, "a session still upgrading counts");
+
+        let closed = hub.close();
+        assert_eq!(closed.len(), 1, "close returns the sessions already added");
+        assert!(hub.is_closing());
+
+        let (late, _ql) = session("late", 2, 4);
+        let added = hub.add(late, upgrading);
+        assert!(
+            added.closing,
+            "the late session learns that the hub is closing"
+        );
+        assert_eq!(hub.busy(), 2, "both are held until they end");
     }
 }

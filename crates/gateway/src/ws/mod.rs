@@ -34,6 +34,9 @@ impl MoveHandler for HubMoves {
     }
 }
 
+/// Why sessions are told `moved` when their gateway stops.
+pub const SHUTTING_DOWN: &str = "this gateway is shutting down";
+
 /// Sends `moved` and closes 4001 on each session.
 pub fn end_all(sessions: &[hub::SessionRef], reason: &str) {
     let frame = session::encode(&ServerFrame::Moved {

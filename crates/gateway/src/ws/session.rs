@@ -18,7 +18,7 @@ use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tonic::transport::Channel;
 
-use super::hub::{Hub, Outbound, Session, SessionRef};
+use super::hub::{Hub, Outbound, Session, SessionRef, Starting};
 use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
 
@@ -64,11 +64,13 @@ pub async fn run(
     context: SessionContext,
     identity: Identity,
     session_id: String,
+    starting: Starting,
 ) {
     let user_id = identity.user_id;
     let (queue, outbound) = mpsc::channel(context.limits.queue.max(4));
     let session = Session::new(session_id, user_id, identity.login_session, queue);
-    for evicted in context.hub.add(session.clone()) {
+    let added = context.hub.add(session.clone(), starting);
+    for evicted in added.evicted {
         let reason = "signed in on another device (device limit reached)";
         let frame = encode(&ServerFrame::Kicked {
             reason: reason.into(),
@@ -84,6 +86,10 @@ pub async fn run(
         heartbeat_s: context.limits.heartbeat.as_secs(),
         idle_timeout_s: context.limits.idle_timeout.as_secs(),
     })));
+    if added.closing {
+        // Shutdown began between the 101 and now: the hub's broadcast missed this session.
+        super::end_all(std::slice::from_ref(&session), super::SHUTTING_DOWN);
+    }
     let (mut read, write) = ws.split(tokio::io::split);
     read.set_auto_pong(false);
     read.set_auto_close(true);
