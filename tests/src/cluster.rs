@@ -242,6 +242,9 @@ impl TestCluster {
             &format!("http://{router_grpc}"),
             "--account-url",
             &format!("http://{}", self.stack.account.grpc),
+            // The stack's account service keeps presence and stamps under the stack's name.
+            "--account-cluster",
+            &self.stack.cluster,
             "--rocketmq-namesrv",
             namesrv,
         ]

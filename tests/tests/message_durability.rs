@@ -88,10 +88,16 @@ fn flush_redis(stack: &Stack) {
 
 /// Friends `a` and `b` (made through REST while tokens exist).
 fn friends(api: &Api) -> (u64, u64, String) {
+    let (a, b, conversation, _) = friends_with_token(api);
+    (a, b, conversation)
+}
+
+/// As [`friends`], with `b`'s token.
+fn friends_with_token(api: &Api) -> (u64, u64, String, String) {
     let (a, a_token) = api.new_user("dua");
     let (b, b_token) = api.new_user("dub");
     api.befriend((a, &a_token), (b, &b_token));
-    (a, b, format!("d:{}:{}", a.min(b), a.max(b)))
+    (a, b, format!("d:{}:{}", a.min(b), a.max(b)), b_token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,7 +303,10 @@ async fn retries_mixed_with_new_sends_are_answered_and_store_nothing_twice() {
 async fn a_broker_outage_delays_pushes_but_never_fails_a_send() {
     let _serial = SERIAL.lock().await;
     let api = Api::new();
-    let (a, b, conversation) = tokio::task::block_in_place(|| friends(&api));
+    let (a, b, conversation, b_token) = tokio::task::block_in_place(|| friends_with_token(&api));
+    // Online (through the stack's gateway), so that the message service has pushes to send.
+    let _b_online =
+        tokio::task::block_in_place(|| chat_e2e::rawws::session(&api.public, b, &b_token));
     // A "name server" that accepts connections and never answers: a hung RocketMQ.
     let hung = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let hung_addr = hung.local_addr().expect("address").to_string();

@@ -100,6 +100,50 @@ fn garbage_frames_get_error_frames_and_the_session_stays_up() {
     );
 }
 
+/// The message service pushes only to users it finds online, so a gateway makes a user visible
+/// as online before its `hello`: a message sent the moment `hello` arrives still comes as a
+/// push (a raw session never syncs), while a message to someone offline costs no push.
+#[test]
+fn a_message_sent_right_after_hello_is_pushed_and_offline_users_get_no_push() {
+    const OFFLINE: &str = "chat_message_push_recipients_total{outcome=\"offline\"}";
+    let stack = Stack::load();
+    let api = Api::new();
+    let (alice, alice_token) = api.new_user("wpa");
+    let (bob, bob_token) = api.new_user("wpb");
+    api.befriend((alice, &alice_token), (bob, &bob_token));
+    let send = |text: &str, id: &str| {
+        let body = serde_json::json!({
+            "kind": "direct", "target_id": bob, "client_msg_id": id,
+            "content": { "type": "text", "text": text },
+        });
+        let reply = api.call("POST", "/messages", Some(&alice_token), Some(body));
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.body["seq"].as_u64().expect("a seq")
+    };
+
+    let offline_before = chat_e2e::metric(&stack.message.metrics, OFFLINE);
+    assert_eq!(send("while bob is away", "wp-1"), 1);
+    // Both ends were offline (alice sent over REST): at least two recipients left out.
+    let offline_after = chat_e2e::metric(&stack.message.metrics, OFFLINE);
+    assert!(
+        offline_after >= offline_before + 2.0,
+        "offline recipients are left out: {offline_before} -> {offline_after}"
+    );
+
+    let mut ws = raw_session(&api.public, bob, &bob_token);
+    assert_eq!(send("the moment bob is back", "wp-2"), 2);
+    let pushed = loop {
+        let frame = ws
+            .read_json()
+            .expect("the push (reads time out after 10 s)");
+        if frame["type"] == "message" {
+            break frame;
+        }
+    };
+    assert_eq!(pushed["message"]["seq"], 2, "{pushed}");
+    assert_eq!(pushed["message"]["sender_id"], alice, "{pushed}");
+}
+
 #[test]
 fn a_frame_over_the_limit_closes_the_session_with_1009() {
     let api = Api::new();

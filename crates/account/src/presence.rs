@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chat_common::online::{OnlineLookup, presence_prefix};
 use chat_proto::account as pb;
 use chat_proto::common::UserProfile;
 use chat_proto::push::PresenceChange;
@@ -74,15 +75,6 @@ end
 return out
 ";
 
-/// Which of ARGV[2..] are online (1) or not (0).
-const ONLINE: &str = r"
-local out = {}
-for i = 2, #ARGV do
-  out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
-end
-return out
-";
-
 /// Users swept from a dead source per script call (bounded time inside Redis).
 const SWEEP_BATCH: u32 = 500;
 
@@ -97,6 +89,7 @@ const MAX_ALIVE: Duration = Duration::from_secs(300);
 pub struct Presence {
     redis: Pool,
     prefix: String,
+    online: OnlineLookup,
     db: DatabaseConnection,
     notifier: Notifier,
 }
@@ -123,8 +116,9 @@ fn transitions(entries: &[String]) -> Transitions {
 impl Presence {
     pub fn new(redis: Pool, cluster: &str, db: DatabaseConnection, notifier: Notifier) -> Self {
         Self {
+            online: OnlineLookup::new(redis.clone(), cluster),
             redis,
-            prefix: format!("{cluster}:presence:"),
+            prefix: presence_prefix(cluster),
             db,
             notifier,
         }
@@ -198,14 +192,10 @@ impl Presence {
 
     /// Marks which of `profiles` are online.
     pub async fn mark_online(&self, profiles: &mut [&mut UserProfile]) -> Result<(), AccountError> {
-        if profiles.is_empty() {
-            return Ok(());
-        }
-        let mut args = vec![self.prefix.clone()];
-        args.extend(profiles.iter().map(|profile| profile.user_id.to_string()));
-        let online: Vec<i64> = self.redis.eval(ONLINE, Vec::<String>::new(), args).await?;
+        let users: Vec<u64> = profiles.iter().map(|profile| profile.user_id).collect();
+        let online = self.online.online(&users).await?;
         for (profile, online) in profiles.iter_mut().zip(online) {
-            profile.online = online == 1;
+            profile.online = online;
         }
         Ok(())
     }

@@ -12,6 +12,8 @@ pub mod instance;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "redis")]
+pub mod online;
+#[cfg(feature = "redis")]
 pub mod redis;
 pub mod shutdown;
 #[cfg(feature = "redis")]

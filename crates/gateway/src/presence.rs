@@ -1,13 +1,16 @@
 //! Presence reports: tells the account service which users this gateway process holds.
 //!
-//! A user's arrival is reported at the next tick (a quarter second); a departure only after
-//! the grace period and only if no session came back meanwhile, so a quick reconnect (or a
-//! move to another gateway, which reports its arrival first) is not an offline event. Reports
-//! are batched per tick; an empty one every heartbeat keeps this process alive to the account
-//! service, which takes the users of a process that stopped reporting offline (a crash). A
-//! report that fails is merged back and retried with the next one; when the account service
-//! did not know this process (its reports lapsed and its users may have been swept, or Redis
-//! lost them), every user here is reported again.
+//! A user's arrival is reported at once (or, while a report is in flight, with the next one,
+//! together with every other change that gathered meanwhile), and a new session waits for that
+//! report before it says `hello`: the message service pushes only to users it finds online, so
+//! a user must be visible as online before the client's first sync. A departure is reported
+//! only after the grace period and only if no session came back meanwhile, so a quick
+//! reconnect (or a move to another gateway, which reports its arrival first) is not an offline
+//! event; departures due are looked for every tick. An empty report every heartbeat keeps this
+//! process alive to the account service, which takes the users of a process that stopped
+//! reporting offline (a crash). A report that fails is merged back and retried with the next
+//! one; when the account service did not know this process (its reports lapsed and its users
+//! may have been swept, or Redis lost them), every user here is reported again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -16,13 +19,17 @@ use std::time::Duration;
 use chat_common::Shutdown;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::account::{ReportPresenceRequest, SessionCount};
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tonic::transport::Channel;
 
 use crate::ws::hub::Hub;
 
-/// How often pending changes are sent.
+/// How often departures past their grace period are looked for.
 const TICK: Duration = Duration::from_millis(250);
+
+/// Reports are numbered; a session waits until the report carrying its arrival succeeded.
+pub type ReportNumber = u64;
 
 /// Timings of presence reports.
 #[derive(Debug, Clone, Copy)]
@@ -49,13 +56,23 @@ struct State {
     pending: HashMap<u64, bool>,
     /// Users whose last session here ended, and when.
     departing: HashMap<u64, Instant>,
+    /// The number of the last report taken (sent or in flight).
+    taken: ReportNumber,
 }
 
 impl State {
-    fn arrived(&mut self, user: u64) {
+    /// Records an arrival; returns the report after whose success the account service knows
+    /// the user is here (the next one if the arrival is still to be sent, else the last one
+    /// taken, which carried it or a predecessor did).
+    fn arrived(&mut self, user: u64) -> ReportNumber {
         self.departing.remove(&user);
         if self.here.insert(user) {
             self.pending.insert(user, true);
+        }
+        if self.pending.contains_key(&user) {
+            self.taken + 1
+        } else {
+            self.taken
         }
     }
 
@@ -66,7 +83,8 @@ impl State {
         now: Instant,
         grace: Duration,
         still_here: impl Fn(u64) -> bool,
-    ) -> Vec<SessionCount> {
+    ) -> (ReportNumber, Vec<SessionCount>) {
+        self.taken += 1;
         let due: Vec<u64> = self
             .departing
             .iter()
@@ -79,13 +97,15 @@ impl State {
                 self.pending.insert(user, false);
             }
         }
-        self.pending
+        let changes = self
+            .pending
             .drain()
             .map(|(user_id, arrived)| SessionCount {
                 user_id,
                 sessions: u32::from(arrived),
             })
-            .collect()
+            .collect();
+        (self.taken, changes)
     }
 
     /// Reports every user here again (the account service lost or swept them).
@@ -110,6 +130,10 @@ impl State {
 #[derive(Clone)]
 pub struct PresenceReporter {
     state: Arc<Mutex<State>>,
+    /// Wakes the reporting task for an arrival.
+    wake: Arc<Notify>,
+    /// The number of the last report that succeeded.
+    reported: watch::Receiver<ReportNumber>,
 }
 
 impl PresenceReporter {
@@ -119,9 +143,24 @@ impl PresenceReporter {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// A session of `user` started here.
-    pub fn arrived(&self, user: u64) {
-        self.state().arrived(user);
+    /// A session of `user` started here: returns once the account service knows the user is
+    /// here, or after `patience` (the account service is slow or down: the session goes on,
+    /// and pushes to the user may be left out until a report succeeds; sync still delivers).
+    pub async fn arrived(&self, user: u64, patience: Duration) {
+        let number = self.state().arrived(user);
+        let mut reported = self.reported.clone();
+        if *reported.borrow() >= number {
+            return;
+        }
+        self.wake.notify_one();
+        let waited = tokio::time::timeout(patience, reported.wait_for(|done| *done >= number));
+        if !matches!(waited.await, Ok(Ok(_))) {
+            metrics::counter!("chat_gateway_presence_waits_given_up_total").increment(1);
+            tracing::warn!(
+                user,
+                "presence report not confirmed in time; session goes on"
+            );
+        }
     }
 
     /// The last session of `user` here ended.
@@ -139,8 +178,11 @@ pub fn spawn(
     timings: PresenceTimings,
     shutdown: Shutdown,
 ) -> (PresenceReporter, tokio::task::JoinHandle<()>) {
+    let (reported, watch) = watch::channel(0);
     let reporter = PresenceReporter {
         state: Arc::default(),
+        wake: Arc::default(),
+        reported: watch,
     };
     let task = Reporting {
         account,
@@ -148,6 +190,7 @@ pub fn spawn(
         source,
         timings,
         reporter: reporter.clone(),
+        reported,
     };
     (reporter, tokio::spawn(task.run(shutdown)))
 }
@@ -158,6 +201,7 @@ struct Reporting {
     source: String,
     timings: PresenceTimings,
     reporter: PresenceReporter,
+    reported: watch::Sender<ReportNumber>,
 }
 
 impl Reporting {
@@ -168,22 +212,30 @@ impl Reporting {
         let mut last_report = Instant::now()
             .checked_sub(self.timings.heartbeat)
             .unwrap_or_else(Instant::now);
+        let mut failing = false;
         loop {
             tokio::select! {
                 _ = shutdown.wait() => break,
                 _ = tick.tick() => {}
+                // After a failure, retries wait for the tick rather than follow every arrival.
+                _ = self.reporter.wake.notified(), if !failing => {}
             }
-            let changes = self.take(Instant::now());
+            let (number, changes) = self.take(Instant::now());
             if changes.is_empty() && last_report.elapsed() < self.timings.heartbeat {
+                // Nothing to say, so nothing anyone waits for is missing either.
+                self.reported.send_replace(number);
                 continue;
             }
-            if self.report(changes, self.timings.alive()).await {
+            failing = !self.report(changes, self.timings.alive()).await;
+            if !failing {
                 last_report = Instant::now();
+                self.reported.send_replace(number);
             }
         }
         // Arrivals still count; departures are left to the sweep after the grace period.
         let arrivals: Vec<SessionCount> = self
             .take(Instant::now())
+            .1
             .into_iter()
             .filter(|change| change.sessions > 0)
             .collect();
@@ -191,7 +243,7 @@ impl Reporting {
         let _ = tokio::time::timeout(Duration::from_secs(2), last).await;
     }
 
-    fn take(&self, now: Instant) -> Vec<SessionCount> {
+    fn take(&self, now: Instant) -> (ReportNumber, Vec<SessionCount>) {
         let hub = &self.hub;
         self.reporter
             .state()
@@ -242,9 +294,9 @@ mod tests {
         let now = Instant::now();
         state.arrived(1);
         state.arrived(1);
-        assert_eq!(sorted(state.take(now, GRACE, |_| true)), vec![(1, 1)]);
+        assert_eq!(sorted(state.take(now, GRACE, |_| true).1), vec![(1, 1)]);
         state.arrived(1);
-        assert!(state.take(now, GRACE, |_| true).is_empty());
+        assert!(state.take(now, GRACE, |_| true).1.is_empty());
     }
 
     #[test]
@@ -256,10 +308,10 @@ mod tests {
         state.take(start, GRACE, |_| true);
         state.departing.insert(1, start);
         state.departing.insert(2, start);
-        assert!(state.take(start + GRACE / 2, GRACE, |_| false).is_empty());
+        assert!(state.take(start + GRACE / 2, GRACE, |_| false).1.is_empty());
         state.arrived(2);
         assert_eq!(
-            sorted(state.take(start + GRACE, GRACE, |user| user == 2)),
+            sorted(state.take(start + GRACE, GRACE, |user| user == 2).1),
             vec![(1, 0)]
         );
         assert!(state.here.contains(&2));
@@ -272,7 +324,7 @@ mod tests {
         state.arrived(1);
         state.take(start, GRACE, |_| true);
         state.departing.insert(1, start);
-        assert!(state.take(start + GRACE, GRACE, |_| true).is_empty());
+        assert!(state.take(start + GRACE, GRACE, |_| true).1.is_empty());
         assert!(state.here.contains(&1));
     }
 
@@ -285,7 +337,7 @@ mod tests {
         state.take(now, GRACE, |_| true);
         state.announce_all();
         assert_eq!(
-            sorted(state.take(now, GRACE, |_| true)),
+            sorted(state.take(now, GRACE, |_| true).1),
             vec![(1, 1), (2, 1)]
         );
     }
@@ -296,10 +348,32 @@ mod tests {
         let start = Instant::now();
         state.arrived(1);
         state.arrived(2);
-        let failed = state.take(start, GRACE, |_| true);
+        let failed = state.take(start, GRACE, |_| true).1;
         // User 2 left (and was reported gone) before the retry: its arrival is stale.
         state.here.remove(&2);
         state.restore(failed);
-        assert_eq!(sorted(state.take(start, GRACE, |_| true)), vec![(1, 1)]);
+        assert_eq!(sorted(state.take(start, GRACE, |_| true).1), vec![(1, 1)]);
+    }
+
+    #[test]
+    fn an_arrival_waits_for_the_report_that_carries_it() {
+        let mut state = State::default();
+        let now = Instant::now();
+        assert_eq!(state.arrived(1), 1, "still to send: the next report");
+        assert_eq!(state.take(now, GRACE, |_| true).0, 1);
+        assert_eq!(
+            state.arrived(1),
+            1,
+            "already taken: the report that carried it"
+        );
+        assert_eq!(state.arrived(2), 2);
+        let (number, failed) = state.take(now, GRACE, |_| true);
+        assert_eq!(number, 2);
+        state.restore(failed);
+        assert_eq!(
+            state.arrived(2),
+            3,
+            "a failed report's arrival waits for the retry"
+        );
     }
 }

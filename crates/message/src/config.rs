@@ -42,6 +42,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
 
+    /// The `--cluster` of the account service, whose Redis keys this service reads (who is
+    /// online, change stamps of friendships and groups). Defaults to this service's cluster;
+    /// differs only when several clusters share one account service (as the tests' do).
+    #[arg(long, env = "CHAT_ACCOUNT_CLUSTER")]
+    pub account_cluster: Option<String>,
+
     /// RocketMQ name server (host:port), for message pushes.
     #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
     pub rocketmq_namesrv: String,
@@ -88,7 +94,8 @@ pub struct Config {
     pub access_ttl: Duration,
 
     /// Pushes queued per gateway while a RocketMQ send is in flight (beyond: dropped; clients
-    /// get them by sync).
+    /// get them by sync). Also the pushes that may wait for a presence lookup (beyond: pushed
+    /// to every recipient, online or not).
     #[arg(long, env = "CHAT_MESSAGE_PUSH_QUEUE", default_value_t = 50_000)]
     pub push_queue: usize,
 

@@ -7,6 +7,7 @@ mod clock;
 mod config;
 mod content;
 mod conversation;
+mod pushes;
 mod send;
 mod service;
 mod store;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chat_common::online::OnlineLookup;
 use chat_common::stamps::Stamps;
 use chat_common::{DependencyCheck, Host, StartupError, grpc, mysql, redis, run_service};
 use chat_mq::{Fanout, FanoutLimits};
@@ -25,6 +27,7 @@ use chat_proto::message::message_server::{MessageServer, SERVICE_NAME};
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::Config;
+use crate::pushes::Pushes;
 use crate::service::{Rules, Service};
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let account = grpc::lazy_channel("account", &config.account_url)?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
     let cluster = &config.common.cluster;
+    let account_cluster = config.account_cluster.as_ref().unwrap_or(cluster);
     let mq = chat_mq::MqRuntime::start()
         .map_err(|error| StartupError::failed("rocketmq client", error))?;
     let producer =
@@ -62,16 +66,21 @@ async fn run(config: Config) -> Result<(), StartupError> {
         },
     );
     let ids = Arc::new(store::ids::IdBlocks::new(db.clone()));
+    let pushes = Pushes::start(
+        fanout.clone(),
+        chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
+        OnlineLookup::new(redis.clone(), account_cluster),
+        config.push_queue,
+    );
     let service = Service {
         db: db.clone(),
         access: access::Access::new(
             AccountClient::new(account.clone()),
-            Stamps::new(redis.clone(), cluster),
+            Stamps::new(redis.clone(), account_cluster),
             config.access_ttl,
         ),
         writer: writer::Writer::start(db.clone(), ids, config.writers, config.max_batch),
-        fanout: fanout.clone(),
-        tables: chat_routing::TableWatcher::spawn(router.clone(), host.shutdown()),
+        pushes: pushes.clone(),
         rules: Rules {
             content: content::ContentLimits {
                 text_bytes: config.max_text_bytes,
@@ -93,6 +102,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         })
         .await;
     // Pushes of messages committed just before shutdown still go out if the broker answers.
+    pushes.drain(Duration::from_secs(1)).await;
     fanout.flush(Duration::from_secs(3)).await;
     mq.shutdown().await;
     served

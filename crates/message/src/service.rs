@@ -1,19 +1,18 @@
 //! The message service's logic, over its parts: the access cache, the group-commit writer, the
-//! database (for reads) and the fan-out. Sends and recalls are in `send.rs`, reads and cursors
+//! database (for reads) and the push path. Sends and recalls are in `send.rs`, reads and cursors
 //! in `sync.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chat_common::ServiceError;
-use chat_mq::{Fanout, Push};
 use chat_proto::push::push::Payload;
-use chat_routing::TableWatcher;
 use sea_orm::DatabaseConnection;
 
 use crate::access::{Access, GroupMembers};
 use crate::content::ContentLimits;
 use crate::conversation::ConversationId;
+use crate::pushes::Pushes;
 use crate::writer::Writer;
 
 /// Rules a deployment may tune.
@@ -30,8 +29,7 @@ pub struct Service {
     pub db: DatabaseConnection,
     pub access: Access,
     pub writer: Writer,
-    pub fanout: Fanout,
-    pub tables: TableWatcher,
+    pub pushes: Pushes,
     pub rules: Rules,
 }
 
@@ -70,19 +68,9 @@ impl Service {
         }
     }
 
-    /// Pushes `payload` to `recipients` through their gateways (best effort, never waits).
+    /// Pushes `payload` to those of `recipients` who are online, through their gateways
+    /// (best effort, never waits).
     pub fn push(&self, recipients: Vec<u64>, exclude_session_id: &str, payload: Payload) {
-        let table = self.tables.current();
-        for (tag, users) in table.split_by_tag(recipients) {
-            self.fanout.publish(
-                tag,
-                table.epoch(),
-                Push {
-                    recipient_ids: users,
-                    exclude_session_id: exclude_session_id.to_owned(),
-                    payload: Some(payload.clone()),
-                },
-            );
-        }
+        self.pushes.push(recipients, exclude_session_id, payload);
     }
 }

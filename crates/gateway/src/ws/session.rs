@@ -24,6 +24,9 @@ use crate::rest::error::ApiError;
 
 type Stream = TokioIo<hyper::upgrade::Upgraded>;
 
+/// How long a new session waits for its user to be reported online before saying `hello`.
+const PRESENCE_PATIENCE: Duration = Duration::from_secs(2);
+
 /// Session limits and timings.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -69,6 +72,9 @@ pub async fn run(
     let user_id = identity.user_id;
     let (queue, outbound) = mpsc::channel(context.limits.queue.max(4));
     let session = Session::new(session_id, user_id, identity.login_session, queue);
+    // Before `hello` (after which the client syncs) and before pushes can reach the session:
+    // the message service pushes only to users it finds online (see `presence`).
+    context.presence.arrived(user_id, PRESENCE_PATIENCE).await;
     let added = context.hub.add(session.clone(), starting);
     for evicted in added.evicted {
         let reason = "signed in on another device (device limit reached)";
@@ -77,7 +83,6 @@ pub async fn run(
         });
         evicted.end_with(frame, close::KICKED, reason);
     }
-    context.presence.arrived(user_id);
     metrics::counter!("chat_gateway_connections_total").increment(1);
     session.offer(Outbound::Text(encode(&ServerFrame::Hello {
         user_id,

@@ -1,0 +1,49 @@
+//! Who is online, as the gateways' presence reports left it in Redis: the account service
+//! writes the keys (its `presence` module owns their layout and lifecycle); other services read
+//! them here. A user is online while `<prefix>user:<id>` exists (a hash with one field per
+//! gateway process holding a session of theirs).
+
+use fred::prelude::{LuaInterface, Pool};
+
+/// The key prefix of a cluster's presence keys.
+pub fn presence_prefix(cluster: &str) -> String {
+    format!("{cluster}:presence:")
+}
+
+/// Which of ARGV[2..] are online (1) or not (0); ARGV[1] is the prefix. One round trip for
+/// any number of users.
+const ONLINE: &str = r"
+local out = {}
+for i = 2, #ARGV do
+  out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
+end
+return out
+";
+
+/// Reads presence for one cluster.
+#[derive(Clone)]
+pub struct OnlineLookup {
+    redis: Pool,
+    prefix: String,
+}
+
+impl OnlineLookup {
+    pub fn new(redis: Pool, cluster: &str) -> Self {
+        Self {
+            redis,
+            prefix: presence_prefix(cluster),
+        }
+    }
+
+    /// Whether each of `users` is online, in the same order.
+    pub async fn online(&self, users: &[u64]) -> Result<Vec<bool>, fred::error::Error> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = Vec::with_capacity(users.len() + 1);
+        args.push(self.prefix.clone());
+        args.extend(users.iter().map(u64::to_string));
+        let flags: Vec<i64> = self.redis.eval(ONLINE, Vec::<String>::new(), args).await?;
+        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+    }
+}
