@@ -123,8 +123,14 @@ fn a_message_sent_right_after_hello_is_pushed_and_offline_users_get_no_push() {
 
     let offline_before = chat_e2e::metric(&stack.message.metrics, OFFLINE);
     assert_eq!(send("while bob is away", "wp-1"), 1);
-    // Both ends were offline (alice sent over REST): at least two recipients left out.
-    let offline_after = chat_e2e::metric(&stack.message.metrics, OFFLINE);
+    // Both ends were offline (alice sent over REST): at least two recipients left out, once the
+    // lookup (after the reply) has run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut offline_after = chat_e2e::metric(&stack.message.metrics, OFFLINE);
+    while offline_after < offline_before + 2.0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        offline_after = chat_e2e::metric(&stack.message.metrics, OFFLINE);
+    }
     assert!(
         offline_after >= offline_before + 2.0,
         "offline recipients are left out: {offline_before} -> {offline_after}"
