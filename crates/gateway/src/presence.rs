@@ -29,7 +29,7 @@ use crate::ws::hub::Hub;
 const TICK: Duration = Duration::from_millis(250);
 
 /// Reports are numbered; a session waits until the report carrying its arrival succeeded.
-pub type ReportNumber = u64;
+type ReportNumber = u64;
 
 /// Timings of presence reports.
 #[derive(Debug, Clone, Copy)]

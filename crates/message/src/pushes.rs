@@ -106,16 +106,12 @@ impl Pushes {
             self.route.publish(*pending);
             return;
         }
-        match self.queue.try_send(Job::Push(pending)) {
-            Ok(()) => {}
-            Err(
-                mpsc::error::TrySendError::Full(Job::Push(pending))
-                | mpsc::error::TrySendError::Closed(Job::Push(pending)),
-            ) => {
-                counted("unchecked", pending.recipients.len());
-                self.route.publish(*pending);
-            }
-            Err(_) => {}
+        // Full (or, at shutdown, closed): push to everyone rather than drop or wait.
+        if let Err(refused) = self.queue.try_send(Job::Push(pending))
+            && let Job::Push(pending) = refused.into_inner()
+        {
+            counted("unchecked", pending.recipients.len());
+            self.route.publish(*pending);
         }
     }
 
