@@ -164,6 +164,27 @@ fn friends_chat_with_seqs_retries_cursors_and_history() {
     assert_eq!(older.body["has_more"], false);
 }
 
+/// The writer sends its batches to MySQL as SQL text: whatever a client puts in an id or a text
+/// must come back byte for byte, and a retry must still be recognized.
+#[test]
+fn quotes_backslashes_and_sql_in_ids_and_texts_are_stored_verbatim() {
+    let api = Api::new();
+    let (a, a_token) = api.new_user("sqa");
+    let (b, b_token) = api.new_user("sqb");
+    api.befriend((a, &a_token), (b, &b_token));
+    let conversation = direct_id(a, b);
+    let client_id = r#"o'brien\";--"#;
+    let text = "it's \\'; DROP TABLE messages; -- \u{0} é 😀";
+    let first = sent(&api, &a_token, "direct", b, client_id, text);
+    let retry = sent(&api, &a_token, "direct", b, client_id, text);
+    assert_eq!(retry["duplicate"], true, "{retry}");
+    assert_eq!(retry["seq"], first["seq"]);
+    let messages = all_messages(&api, &b_token, &conversation);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["client_msg_id"], client_id);
+    assert_eq!(messages[0]["content"], json!({"type": "text", "text": text}));
+}
+
 #[test]
 fn strangers_blocks_and_unfriending_stop_messages_and_nothing_is_stored() {
     let api = Api::new();

@@ -35,6 +35,17 @@ pub async fn connect(
     }
 }
 
+/// The driver's own pool behind `db`, for the few writers that send several statements in one
+/// round trip (sea-orm runs one statement per call).
+pub fn driver_pool(db: &DatabaseConnection) -> Result<sea_orm::sqlx::MySqlPool, StartupError> {
+    if db.get_database_backend() != sea_orm::DbBackend::MySql {
+        return Err(StartupError::Config(
+            "the database must be MySQL or MariaDB".into(),
+        ));
+    }
+    Ok(db.get_mysql_connection_pool().clone())
+}
+
 /// Healthy while the database answers a ping.
 pub fn health_check(db: DatabaseConnection) -> DependencyCheck {
     DependencyCheck::new("mysql", move || {

@@ -1,5 +1,6 @@
 //! The message schema: migrations, id blocks, and the queries of sync (the writes of sends and
-//! recalls live with the group-commit writer).
+//! recalls live with the group-commit writer, which sends its batches as scripts rather than
+//! prepared statements).
 
 pub mod ids;
 pub mod migrations;
@@ -32,22 +33,6 @@ pub fn padded<T: Clone>(items: &[T]) -> Vec<T> {
     padded
 }
 
-/// Splits `count` rows into power-of-two chunks of at most `max` (a power of two), largest
-/// first, for multi-row inserts (where rows cannot be repeated).
-pub fn chunk_sizes(mut count: usize, max: usize) -> Vec<usize> {
-    let mut sizes = Vec::new();
-    while count > 0 {
-        let size = if count >= max {
-            max
-        } else {
-            1 << count.ilog2()
-        };
-        sizes.push(size);
-        count -= size;
-    }
-    sizes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,8 +42,5 @@ mod tests {
         assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 3]);
         assert_eq!(padded(&[7]), vec![7]);
         assert!(padded::<u8>(&[]).is_empty());
-        assert_eq!(chunk_sizes(45, 256), vec![32, 8, 4, 1]);
-        assert_eq!(chunk_sizes(600, 256), vec![256, 256, 64, 16, 8]);
-        assert!(chunk_sizes(0, 256).is_empty());
     }
 }
