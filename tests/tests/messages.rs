@@ -182,7 +182,10 @@ fn quotes_backslashes_and_sql_in_ids_and_texts_are_stored_verbatim() {
     let messages = all_messages(&api, &b_token, &conversation);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["client_msg_id"], client_id);
-    assert_eq!(messages[0]["content"], json!({"type": "text", "text": text}));
+    assert_eq!(
+        messages[0]["content"],
+        json!({"type": "text", "text": text})
+    );
 }
 
 #[test]
