@@ -2,9 +2,14 @@
 
 use std::path::PathBuf;
 
-/// The workspace root (the checkout xtask was built from).
+/// The workspace root: the checkout `cargo xtask` runs in. `cargo run` names it at run time;
+/// the compile-time value names the checkout that built this binary, which is another one when
+/// checkouts share a target directory and cargo finds the built xtask fresh (it compares the
+/// sources' times, not their paths), and then xtask would build and test that other checkout.
 pub fn repo_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
