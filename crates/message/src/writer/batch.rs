@@ -10,7 +10,7 @@
 //! first failing statement and leaves the transaction open, so every failure ends in a
 //! `ROLLBACK` before the connection goes back to the pool.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chat_proto::common::ChatMessage;
@@ -29,6 +29,7 @@ use crate::store::rows::message;
 
 /// A conversation's state within one transaction.
 struct Tally {
+    conversation: ConversationId,
     /// Max seq before this transaction.
     before: u64,
     max: u64,
@@ -65,15 +66,15 @@ async fn transaction(
     pending: &[Pending],
     message_ids: &[u64],
 ) -> Result<Vec<ChatMessage>, DbErr> {
-    let keys: BTreeSet<String> = pending
+    let conversations: BTreeMap<String, ConversationId> = pending
         .iter()
-        .map(|p| p.draft.conversation.to_string())
+        .map(|p| (p.draft.conversation.to_string(), p.draft.conversation))
         .collect();
-    let locked = sqlx::raw_sql(AssertSqlSafe(lock_script(&keys)))
+    let locked = sqlx::raw_sql(AssertSqlSafe(lock_script(conversations.keys())))
         .fetch_all(&mut *connection)
         .await
         .map_err(db_error)?;
-    let mut tallies = tallies(keys, &locked)?;
+    let mut tallies = tallies(conversations, &locked)?;
     let (messages, script) = write_script(pending, message_ids, now_ms(), &mut tallies)?;
     sqlx::raw_sql(AssertSqlSafe(script))
         .execute(&mut *connection)
@@ -84,7 +85,7 @@ async fn transaction(
 
 /// READ COMMITTED: correctness rests on row locks and unique keys, and REPEATABLE READ's gap
 /// locks would only add deadlocks between unrelated rows (a new conversation has no row yet).
-fn lock_script(keys: &BTreeSet<String>) -> String {
+fn lock_script<'a>(keys: impl IntoIterator<Item = &'a String>) -> String {
     format!(
         "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\n\
          SELECT id, max_seq, member_version FROM conversations WHERE id IN ({}) FOR UPDATE",
@@ -92,12 +93,18 @@ fn lock_script(keys: &BTreeSet<String>) -> String {
     )
 }
 
-/// Every conversation of the batch, with its stored state where it has a row.
-fn tallies(keys: BTreeSet<String>, locked: &[MySqlRow]) -> Result<HashMap<String, Tally>, DbErr> {
-    let mut tallies: HashMap<String, Tally> = keys
+/// Every conversation of the batch, with its stored state where it has a row. Kept in key order,
+/// so that the rows a script writes (new conversations, cursors) come in the same order from
+/// every instance, as the locks do.
+fn tallies(
+    conversations: BTreeMap<String, ConversationId>,
+    locked: &[MySqlRow],
+) -> Result<BTreeMap<String, Tally>, DbErr> {
+    let mut tallies: BTreeMap<String, Tally> = conversations
         .into_iter()
-        .map(|key| {
+        .map(|(key, conversation)| {
             let tally = Tally {
+                conversation,
                 before: 0,
                 max: 0,
                 member_version: 0,
@@ -124,7 +131,7 @@ fn write_script(
     pending: &[Pending],
     message_ids: &[u64],
     now: i64,
-    tallies: &mut HashMap<String, Tally>,
+    tallies: &mut BTreeMap<String, Tally>,
 ) -> Result<(Vec<ChatMessage>, String), DbErr> {
     let mut messages = Vec::with_capacity(pending.len());
     let mut rows = Vec::with_capacity(pending.len());
@@ -172,7 +179,7 @@ fn write_script(
     Ok((messages, script))
 }
 
-fn save_conversations(script: &mut String, tallies: &HashMap<String, Tally>, now: i64) {
+fn save_conversations(script: &mut String, tallies: &BTreeMap<String, Tally>, now: i64) {
     let rows: Vec<String> = tallies
         .iter()
         .map(|(key, tally)| {
@@ -196,12 +203,11 @@ fn save_conversations(script: &mut String, tallies: &HashMap<String, Tally>, now
 /// Read cursors: senders have read up to their own message; a new 1:1 conversation gets its
 /// peer's cursor; new group members start at the seq they joined at (they are not shown
 /// earlier messages as unread), and former members' cursors go.
-fn save_cursors(script: &mut String, tallies: &HashMap<String, Tally>, messages: &[ChatMessage]) {
+fn save_cursors(script: &mut String, tallies: &BTreeMap<String, Tally>, messages: &[ChatMessage]) {
     let mut joined: Vec<String> = Vec::new();
     for (key, tally) in tallies {
-        let conversation = ConversationId::parse(key);
         if tally.before == 0
-            && let Ok(ConversationId::Direct { low, high }) = conversation
+            && let ConversationId::Direct { low, high } = tally.conversation
         {
             for user in [low, high] {
                 joined.push(format!("({user}, {}, 0)", sql::text(key)));
@@ -227,16 +233,16 @@ fn save_cursors(script: &mut String, tallies: &HashMap<String, Tally>, messages:
         &joined,
         " ON DUPLICATE KEY UPDATE read_seq = read_seq",
     );
-    let mut read: HashMap<(u64, &str), u64> = HashMap::new();
+    let mut read: BTreeMap<(&str, u64), u64> = BTreeMap::new();
     for message in messages {
         let cursor = read
-            .entry((message.sender_id, message.conversation_id.as_str()))
+            .entry((message.conversation_id.as_str(), message.sender_id))
             .or_default();
         *cursor = (*cursor).max(message.seq);
     }
     let rows: Vec<String> = read
         .into_iter()
-        .map(|((user, conversation), seq)| format!("({user}, {}, {seq})", sql::text(conversation)))
+        .map(|((conversation, user), seq)| format!("({user}, {}, {seq})", sql::text(conversation)))
         .collect();
     sql::insert(
         script,
@@ -271,9 +277,9 @@ mod tests {
         )
     }
 
-    fn fresh(keys: &[&str]) -> HashMap<String, Tally> {
-        let keys: BTreeSet<String> = keys.iter().map(|k| (*k).to_owned()).collect();
-        match tallies(keys, &[]) {
+    fn fresh(conversations: &[ConversationId]) -> BTreeMap<String, Tally> {
+        let conversations = conversations.iter().map(|c| (c.to_string(), *c)).collect();
+        match tallies(conversations, &[]) {
             Ok(tallies) => tallies,
             Err(error) => panic!("{error}"),
         }
@@ -281,8 +287,9 @@ mod tests {
 
     #[test]
     fn the_lock_takes_every_conversation_in_key_order() {
-        let keys: BTreeSet<String> = ["d:2:3", "d:1:2", "g:7"].map(String::from).into();
-        let script = lock_script(&keys);
+        let keys: BTreeMap<String, ()> =
+            ["d:2:3", "d:1:2", "g:7"].map(|k| (k.to_owned(), ())).into();
+        let script = lock_script(keys.keys());
         assert!(script.starts_with("SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"));
         assert!(script.ends_with("WHERE id IN ('d:1:2', 'd:2:3', 'g:7') FOR UPDATE"));
     }
@@ -296,7 +303,7 @@ mod tests {
             pending(other, 3, "b"),
             pending(direct, 2, "it's"),
         ];
-        let mut tallies = fresh(&["d:1:2", "d:3:4"]);
+        let mut tallies = fresh(&[direct, other]);
         if let Some(tally) = tallies.get_mut("d:1:2") {
             tally.before = 9;
             tally.max = 9;
@@ -314,13 +321,16 @@ mod tests {
         assert!(script.contains("(3, 'd:3:4', 0), (4, 'd:3:4', 0)"));
         assert!(!script.contains("(1, 'd:1:2', 0)"));
         assert!(script.contains("(2, 'd:1:2', 11)"));
+        // Rows come in key order, whatever order the sends arrived in.
+        assert!(script.contains("VALUES ('d:1:2', 11, 5, 0), ('d:3:4', 1, 5, 0) ON DUPLICATE"));
+        assert!(script.contains("VALUES (1, 'd:1:2', 10), (2, 'd:1:2', 11), (3, 'd:3:4', 1) ON"));
         assert!(script.ends_with(";\nCOMMIT"));
     }
 
     #[test]
     fn a_conversation_missing_from_the_lock_fails_the_batch() {
         let batch = [pending(ConversationId::direct(1, 2), 1, "a")];
-        let mut tallies = fresh(&["d:3:4"]);
+        let mut tallies = fresh(&[ConversationId::direct(3, 4)]);
         assert!(write_script(&batch, &[1], 5, &mut tallies).is_err());
     }
 }
