@@ -79,13 +79,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             Stamps::new(redis.clone(), account_cluster),
             config.access_ttl,
         ),
-        writer: writer::Writer::start(
-            db.clone(),
-            mysql::driver_pool(&db)?,
-            ids,
-            config.writers,
-            config.max_batch,
-        ),
+        writer: writer::Writer::start(db.clone(), ids, config.writers, config.max_batch)?,
         pushes: pushes.clone(),
         rules: Rules {
             content: content::ContentLimits {

@@ -18,8 +18,8 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chat_common::ServiceError;
-use chat_common::mysql::{is_duplicate, is_retryable};
+use chat_common::mysql::{self, is_duplicate, is_retryable};
+use chat_common::{ServiceError, StartupError};
 use chat_proto::common::{ChatMessage, MessageContent};
 use prost::Message as _;
 use sea_orm::sqlx::MySqlPool;
@@ -79,11 +79,11 @@ impl Writer {
     /// Starts `shards` writers, each committing up to `max_batch` messages per transaction.
     pub fn start(
         db: DatabaseConnection,
-        pool: MySqlPool,
         ids: Arc<IdBlocks>,
         shards: usize,
         max_batch: usize,
-    ) -> Self {
+    ) -> Result<Self, StartupError> {
+        let pool = mysql::driver_pool(&db)?;
         let shards: Vec<mpsc::Sender<Job>> = (0..shards.max(1))
             .map(|_| {
                 let (queue, jobs) = mpsc::channel(max_batch.max(1) * 8);
@@ -96,10 +96,10 @@ impl Writer {
                 queue
             })
             .collect();
-        Self {
+        Ok(Self {
             shards: shards.into(),
             hasher: std::collections::hash_map::RandomState::new(),
-        }
+        })
     }
 
     fn shard(&self, conversation: &ConversationId) -> &mpsc::Sender<Job> {
@@ -109,19 +109,27 @@ impl Writer {
 
     /// Stores `draft`; answers once it is committed (or was, by an earlier attempt).
     pub async fn send(&self, draft: Draft) -> Result<Committed, ServiceError> {
-        let (reply, answer) = oneshot::channel();
-        self.shard(&draft.conversation)
-            .send(Job::Send(draft, reply))
+        let conversation = draft.conversation;
+        self.ask(&conversation, |reply| Job::Send(draft, reply))
             .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
     }
 
     /// Applies a recall; answers with the recall event once committed.
     pub async fn recall(&self, draft: RecallDraft) -> Result<ChatMessage, ServiceError> {
+        let conversation = draft.conversation;
+        self.ask(&conversation, |reply| Job::Recall(draft, reply))
+            .await
+    }
+
+    /// Queues a job on the conversation's shard and waits for its answer.
+    async fn ask<T>(
+        &self,
+        conversation: &ConversationId,
+        job: impl FnOnce(Reply<T>) -> Job,
+    ) -> Result<T, ServiceError> {
         let (reply, answer) = oneshot::channel();
-        self.shard(&draft.conversation)
-            .send(Job::Recall(draft, reply))
+        self.shard(conversation)
+            .send(job(reply))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
