@@ -67,7 +67,8 @@ pub struct Config {
     #[arg(long, env = "CHAT_ROCKETMQ_NAMESRV", default_value = "127.0.0.1:9876")]
     pub rocketmq_namesrv: String,
 
-    /// Largest REST request body in bytes (413 beyond).
+    /// Largest REST request body in bytes (413 beyond). OpenResty refuses larger bodies itself
+    /// (`client_max_body_size` in openresty/nginx.conf, 64k); raise both together.
     #[arg(long, env = "CHAT_GATEWAY_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
