@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fred::prelude::{KeysInterface, Pool};
 use fred::types::Expiration;
+use tokio::sync::{mpsc, oneshot};
 
 /// What a stamp is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,11 +77,136 @@ impl Stamps {
     pub async fn read(&self, subject: Subject) -> Result<Stamp, fred::error::Error> {
         self.redis.get(self.key(subject)).await
     }
+
+    /// A reader that answers concurrent reads with one `MGET`; `queue` reads may wait for it.
+    /// Spawns its task on the current runtime.
+    pub fn batched_reader(&self, queue: usize) -> StampReader {
+        let (sender, reads) = mpsc::channel(queue.max(1));
+        tokio::spawn(read_batches(self.redis.clone(), reads));
+        StampReader {
+            stamps: self.clone(),
+            queue: sender,
+        }
+    }
+}
+
+/// Keys read in one `MGET` at most.
+const READ_BATCH: usize = 512;
+
+type ReadResult = Result<Stamp, fred::error::Error>;
+type ReadsResult = Result<Vec<Stamp>, fred::error::Error>;
+
+struct Read {
+    key: String,
+    reply: oneshot::Sender<ReadResult>,
+}
+
+/// Reads stamps for many callers at once. A cache checks a stamp on every use (every message
+/// sent, for the message service), and one `GET` each cost the caller a Redis write and wake-up
+/// per message: about a seventh of the message service's CPU at 8,000 sends/s. Reads queued
+/// while an `MGET` is in flight go together in the next one, so an idle reader answers a read in
+/// one round trip, as a `GET` would, and a busy one answers many per round trip. Every read
+/// is answered by an `MGET` sent after it was asked, never by one already in flight, so a stamp
+/// is never older than the read: a change stamped before a send began is seen by that send.
+#[derive(Clone)]
+pub struct StampReader {
+    stamps: Stamps,
+    queue: mpsc::Sender<Read>,
+}
+
+impl StampReader {
+    /// The current stamp of `subject`.
+    pub async fn read(&self, subject: Subject) -> ReadResult {
+        let (reply, answer) = oneshot::channel();
+        let read = Read {
+            key: self.stamps.key(subject),
+            reply,
+        };
+        // A full queue (or, at shutdown, a closed one) reads on its own rather than wait.
+        if self.queue.try_send(read).is_err() {
+            return self.stamps.read(subject).await;
+        }
+        match answer.await {
+            Ok(result) => result,
+            // The batch task ended (the runtime is shutting down).
+            Err(_) => self.stamps.read(subject).await,
+        }
+    }
+}
+
+async fn read_batches(redis: Pool, mut reads: mpsc::Receiver<Read>) {
+    while let Some(first) = reads.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < READ_BATCH {
+            let Ok(read) = reads.try_recv() else { break };
+            batch.push(read);
+        }
+        let keys: Vec<String> = batch.iter().map(|read| read.key.clone()).collect();
+        let stamps: ReadsResult = redis.mget(keys).await;
+        answer(batch, stamps);
+    }
+}
+
+/// Gives each read its stamp, or every read the error.
+fn answer(batch: Vec<Read>, stamps: ReadsResult) {
+    let stamps = stamps.and_then(|stamps| {
+        if stamps.len() == batch.len() {
+            Ok(stamps)
+        } else {
+            Err(fred::error::Error::new(
+                fred::error::ErrorKind::Protocol,
+                format!("MGET of {} keys answered {}", batch.len(), stamps.len()),
+            ))
+        }
+    });
+    match stamps {
+        Ok(stamps) => {
+            for (read, stamp) in batch.into_iter().zip(stamps) {
+                let _ = read.reply.send(Ok(stamp));
+            }
+        }
+        Err(error) => {
+            for read in batch {
+                let _ = read.reply.send(Err(error.clone()));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(key: &str) -> (Read, oneshot::Receiver<ReadResult>) {
+        let (reply, answer) = oneshot::channel();
+        let read = Read {
+            key: key.into(),
+            reply,
+        };
+        (read, answer)
+    }
+
+    #[test]
+    fn a_batch_answers_each_read_with_its_own_stamp() {
+        let (a, mut a_answer) = read("a");
+        let (b, mut b_answer) = read("b");
+        answer(vec![a, b], Ok(vec![Some("s:1".into()), None]));
+        assert_eq!(a_answer.try_recv().ok(), Some(Ok(Some("s:1".into()))));
+        assert_eq!(b_answer.try_recv().ok(), Some(Ok(None)));
+    }
+
+    #[test]
+    fn a_failed_or_short_answer_fails_every_read() {
+        let (a, mut a_answer) = read("a");
+        let (b, mut b_answer) = read("b");
+        answer(vec![a, b], Ok(vec![Some("s:1".into())]));
+        assert!(matches!(a_answer.try_recv(), Ok(Err(_))));
+        assert!(matches!(b_answer.try_recv(), Ok(Err(_))));
+        let (c, mut c_answer) = read("c");
+        let down = fred::error::Error::new(fred::error::ErrorKind::IO, "connection lost");
+        answer(vec![c], Err(down));
+        assert!(matches!(c_answer.try_recv(), Ok(Err(_))));
+    }
 
     #[test]
     fn a_pair_has_one_key_whatever_the_order() {

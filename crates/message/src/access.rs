@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chat_common::ServiceError;
-use chat_common::stamps::{Stamp, Stamps, Subject};
+use chat_common::stamps::{Stamp, StampReader, Subject};
 use chat_proto::account as account_pb;
 use chat_proto::account::account_client::AccountClient;
 use tonic::transport::Channel;
@@ -120,7 +120,7 @@ pub struct Access {
 
 struct Inner {
     account: AccountClient<Channel>,
-    stamps: Stamps,
+    stamps: StampReader,
     pairs: Cache<(u64, u64), ()>,
     groups: Cache<u64, Arc<GroupMembers>>,
 }
@@ -130,7 +130,7 @@ fn unreachable_account(status: tonic::Status) -> ServiceError {
 }
 
 impl Access {
-    pub fn new(account: AccountClient<Channel>, stamps: Stamps, ttl: Duration) -> Self {
+    pub fn new(account: AccountClient<Channel>, stamps: StampReader, ttl: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
                 account,

@@ -30,6 +30,10 @@ use crate::config::Config;
 use crate::pushes::Pushes;
 use crate::service::{Rules, Service};
 
+/// Permission checks that may wait for the batched stamp read in flight (every send checks
+/// one); beyond, a check reads its stamp on its own.
+const STAMP_READ_QUEUE: usize = 4_096;
+
 fn main() -> ExitCode {
     run_service("chat-message", run)
 }
@@ -76,7 +80,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         db: db.clone(),
         access: access::Access::new(
             AccountClient::new(account.clone()),
-            Stamps::new(redis.clone(), account_cluster),
+            Stamps::new(redis.clone(), account_cluster).batched_reader(STAMP_READ_QUEUE),
             config.access_ttl,
         ),
         writer: writer::Writer::start(db.clone(), ids, config.writers, config.max_batch)?,
