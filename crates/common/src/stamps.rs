@@ -9,6 +9,7 @@
 //! since no value repeats, a stamp cannot come back to one a cache remembers (no ABA).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use fred::prelude::{KeysInterface, Pool};
 use fred::types::Expiration;
@@ -124,13 +125,29 @@ impl StampReader {
         };
         // A full queue (or, at shutdown, a closed one) reads on its own rather than wait.
         if self.queue.try_send(read).is_err() {
-            return self.stamps.read(subject).await;
+            return timed(self.stamps.read(subject)).await;
         }
         match answer.await {
             Ok(result) => result,
             // The batch task ended (the runtime is shutting down).
-            Err(_) => self.stamps.read(subject).await,
+            Err(_) => timed(self.stamps.read(subject)).await,
         }
+    }
+}
+
+/// A read that takes longer fails, so that a stalled Redis makes a cache ask the owner instead
+/// of holding up every caller behind one `MGET`.
+const READ_TIMEOUT: Duration = Duration::from_secs(1);
+
+async fn timed<T>(
+    read: impl Future<Output = Result<T, fred::error::Error>>,
+) -> Result<T, fred::error::Error> {
+    match tokio::time::timeout(READ_TIMEOUT, read).await {
+        Ok(result) => result,
+        Err(_) => Err(fred::error::Error::new(
+            fred::error::ErrorKind::Timeout,
+            format!("no answer from Redis within {READ_TIMEOUT:?}"),
+        )),
     }
 }
 
@@ -142,7 +159,7 @@ async fn read_batches(redis: Pool, mut reads: mpsc::Receiver<Read>) {
             batch.push(read);
         }
         let keys: Vec<String> = batch.iter().map(|read| read.key.clone()).collect();
-        let stamps: ReadsResult = redis.mget(keys).await;
+        let stamps: ReadsResult = timed(redis.mget(keys)).await;
         answer(batch, stamps);
     }
 }
