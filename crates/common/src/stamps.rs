@@ -123,15 +123,14 @@ impl StampReader {
             key: self.stamps.key(subject),
             reply,
         };
-        // A full queue (or, at shutdown, a closed one) reads on its own rather than wait.
-        if self.queue.try_send(read).is_err() {
-            return timed(self.stamps.read(subject)).await;
+        // A full queue, or a batch task that has ended (at shutdown): read on its own rather
+        // than wait.
+        if self.queue.try_send(read).is_ok()
+            && let Ok(result) = answer.await
+        {
+            return result;
         }
-        match answer.await {
-            Ok(result) => result,
-            // The batch task ended (the runtime is shutting down).
-            Err(_) => timed(self.stamps.read(subject)).await,
-        }
+        timed(self.stamps.read(subject)).await
     }
 }
 
@@ -158,33 +157,34 @@ async fn read_batches(redis: Pool, mut reads: mpsc::Receiver<Read>) {
             let Ok(read) = reads.try_recv() else { break };
             batch.push(read);
         }
-        let keys: Vec<String> = batch.iter().map(|read| read.key.clone()).collect();
+        let (keys, replies): (Vec<String>, Vec<_>) =
+            batch.into_iter().map(|read| (read.key, read.reply)).unzip();
         let stamps: ReadsResult = timed(redis.mget(keys)).await;
-        answer(batch, stamps);
+        answer(replies, stamps);
     }
 }
 
 /// Gives each read its stamp, or every read the error.
-fn answer(batch: Vec<Read>, stamps: ReadsResult) {
+fn answer(replies: Vec<oneshot::Sender<ReadResult>>, stamps: ReadsResult) {
     let stamps = stamps.and_then(|stamps| {
-        if stamps.len() == batch.len() {
+        if stamps.len() == replies.len() {
             Ok(stamps)
         } else {
             Err(fred::error::Error::new(
                 fred::error::ErrorKind::Protocol,
-                format!("MGET of {} keys answered {}", batch.len(), stamps.len()),
+                format!("MGET of {} keys answered {}", replies.len(), stamps.len()),
             ))
         }
     });
     match stamps {
         Ok(stamps) => {
-            for (read, stamp) in batch.into_iter().zip(stamps) {
-                let _ = read.reply.send(Ok(stamp));
+            for (reply, stamp) in replies.into_iter().zip(stamps) {
+                let _ = reply.send(Ok(stamp));
             }
         }
         Err(error) => {
-            for read in batch {
-                let _ = read.reply.send(Err(error.clone()));
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
             }
         }
     }
@@ -194,19 +194,10 @@ fn answer(batch: Vec<Read>, stamps: ReadsResult) {
 mod tests {
     use super::*;
 
-    fn read(key: &str) -> (Read, oneshot::Receiver<ReadResult>) {
-        let (reply, answer) = oneshot::channel();
-        let read = Read {
-            key: key.into(),
-            reply,
-        };
-        (read, answer)
-    }
-
     #[test]
     fn a_batch_answers_each_read_with_its_own_stamp() {
-        let (a, mut a_answer) = read("a");
-        let (b, mut b_answer) = read("b");
+        let (a, mut a_answer) = oneshot::channel();
+        let (b, mut b_answer) = oneshot::channel();
         answer(vec![a, b], Ok(vec![Some("s:1".into()), None]));
         assert_eq!(a_answer.try_recv().ok(), Some(Ok(Some("s:1".into()))));
         assert_eq!(b_answer.try_recv().ok(), Some(Ok(None)));
@@ -214,12 +205,12 @@ mod tests {
 
     #[test]
     fn a_failed_or_short_answer_fails_every_read() {
-        let (a, mut a_answer) = read("a");
-        let (b, mut b_answer) = read("b");
+        let (a, mut a_answer) = oneshot::channel();
+        let (b, mut b_answer) = oneshot::channel();
         answer(vec![a, b], Ok(vec![Some("s:1".into())]));
         assert!(matches!(a_answer.try_recv(), Ok(Err(_))));
         assert!(matches!(b_answer.try_recv(), Ok(Err(_))));
-        let (c, mut c_answer) = read("c");
+        let (c, mut c_answer) = oneshot::channel();
         let down = fred::error::Error::new(fred::error::ErrorKind::IO, "connection lost");
         answer(vec![c], Err(down));
         assert!(matches!(c_answer.try_recv(), Ok(Err(_))));
