@@ -54,10 +54,15 @@ pub fn run(args: &[String]) -> TaskResult {
             loadgen().display()
         ));
     }
+    let (ladder, flags) = split_ladder(flags)?;
     let gateways = ensure_release_stack()?;
     build_loadgen()?;
     let dir = paths::repo_root().join("docs/benchmarks");
     fs::create_dir_all(&dir)?;
+    if let Some(rates) = ladder {
+        return run_ladder(scenario, &flags, &rates, gateways, &dir);
+    }
+    let flags = flags.as_slice();
     let outcome = run_scenario(
         scenario,
         flags,
@@ -73,6 +78,94 @@ pub fn run(args: &[String]) -> TaskResult {
         Command::new(loadgen()).arg("render").arg("--dir").arg(&dir),
     )?;
     outcome
+}
+
+/// Takes `--ladder R1,R2,...` out of the flags: the rates to run the scenario at, one run each.
+fn split_ladder(flags: &[String]) -> TaskResult<(Option<Vec<u32>>, Vec<String>)> {
+    let mut rest = Vec::with_capacity(flags.len());
+    let mut ladder = None;
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        let list = if flag == "--ladder" {
+            flags.next().cloned()
+        } else if let Some(list) = flag.strip_prefix("--ladder=") {
+            Some(list.to_owned())
+        } else {
+            rest.push(flag.clone());
+            continue;
+        };
+        let Some(list) = list else {
+            return fail("--ladder needs a list of rates, e.g. --ladder 500,1000,2000");
+        };
+        let rates: Result<Vec<u32>, _> = list.split(',').map(|rate| rate.trim().parse()).collect();
+        match rates {
+            Ok(rates) if !rates.is_empty() && rates.iter().all(|rate| *rate > 0) => {
+                ladder = Some(rates)
+            }
+            _ => {
+                return fail(format!(
+                    "--ladder `{list}`: rates must be positive integers"
+                ));
+            }
+        }
+    }
+    if ladder.is_some()
+        && rest
+            .iter()
+            .any(|flag| flag == "--rate" || flag.starts_with("--rate="))
+    {
+        return fail("--ladder sets the rate of each run; leave out --rate");
+    }
+    Ok((ladder, rest))
+}
+
+/// One open-loop run per rate into `docs/benchmarks/ladder/`, then the ladder page
+/// `docs/benchmarks/<scenario>-ladder.md`. Every rate runs even when one loses messages;
+/// the task fails at the end if any did.
+fn run_ladder(
+    scenario: &str,
+    flags: &[String],
+    rates: &[u32],
+    gateways: u16,
+    dir: &Path,
+) -> TaskResult {
+    if scenario == "failover" || scenario == "connect" || scenario == "sync" {
+        return fail(format!(
+            "`{scenario}` has no rate to step; --ladder is for message, direct and group"
+        ));
+    }
+    let runs = dir.join("ladder");
+    fs::create_dir_all(&runs)?;
+    let mut failed = Vec::new();
+    for rate in rates {
+        let mut with_rate = flags.to_vec();
+        with_rate.extend(["--rate".to_owned(), rate.to_string()]);
+        let out = runs.join(format!("{scenario}-{rate}.json"));
+        if let Err(error) = run_scenario(scenario, &with_rate, gateways, &out)? {
+            println!("bench      {rate}/s: {error}");
+            failed.push(rate.to_string());
+        }
+    }
+    let page = dir.join(format!("{scenario}-ladder.md"));
+    process::run(
+        "chat-loadgen ladder",
+        Command::new(loadgen())
+            .arg("ladder")
+            .arg("--dir")
+            .arg(&runs)
+            .args(["--scenario", scenario])
+            .arg("--out")
+            .arg(&page),
+    )?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        fail(format!(
+            "lost messages, gaps or reordering at {} msg/s; see {}",
+            failed.join(", "),
+            page.display()
+        ))
+    }
 }
 
 /// Starts again what `failover` killed (the stack as it was, in release mode).
@@ -181,7 +274,7 @@ fn run_scenario(
     match status.code() {
         Some(0) => Ok(Ok(())),
         Some(EXIT_LOST_MESSAGES) => Ok(fail(format!(
-            "the read-back found lost messages or sequence gaps; see {}",
+            "the read-back found lost messages, sequence gaps or messages out of order; see {}",
             out.display()
         ))),
         _ => fail(format!("chat-loadgen {scenario} failed ({status})")),

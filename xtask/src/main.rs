@@ -41,6 +41,8 @@ commands:
             mode and write docs/benchmarks/<scenario>.{json,md,svg} and README.md
               cargo xtask bench message [chat-loadgen flags, e.g. --duration 10s]
               cargo xtask bench message --help   lists the scenario's flags
+              cargo xtask bench direct --ladder 500,2000,8000   one open-loop run per
+                rate into docs/benchmarks/ladder/, summed up in docs/benchmarks/direct-ladder.md
 
 environment:
   CHAT_CACHE_DIR   where the RocketMQ build and the run directory live

@@ -10,6 +10,7 @@ mod moves;
 mod presence;
 mod push;
 mod rest;
+mod sends;
 mod ws;
 
 use std::process::ExitCode;
@@ -106,6 +107,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         sessions: ws::session::SessionContext {
             hub: hub.clone(),
             message: message_client.clone(),
+            sends: sends::Sends::start(message_client.clone(), shutdown.clone()),
             tag: lease.tag(),
             limits: ws::session::SessionLimits {
                 queue: config.session_queue,

@@ -46,6 +46,9 @@ pub enum Command {
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),
+    /// Writes the rate ladder of one scenario (one row per `--rate` run, CPU per message of
+    /// every process) from the reports of a directory.
+    Ladder(LadderArgs),
 }
 
 /// Flags of the `message` scenario.
@@ -144,6 +147,22 @@ pub struct RenderArgs {
     /// The directory holding the <scenario>.json reports.
     #[arg(long, default_value = "docs/benchmarks")]
     pub dir: PathBuf,
+}
+
+/// Flags of `ladder`.
+#[derive(Debug, Args)]
+pub struct LadderArgs {
+    /// The directory holding one report per rate.
+    #[arg(long)]
+    pub dir: PathBuf,
+
+    /// The scenario whose reports make the ladder.
+    #[arg(long, default_value = "direct")]
+    pub scenario: String,
+
+    /// The Markdown page to write.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[cfg(test)]

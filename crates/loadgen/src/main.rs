@@ -61,6 +61,9 @@ fn main() -> ExitCode {
         Command::Connect(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(connect::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
+        Command::Ladder(args) => {
+            render::render_ladder(&args.dir, &args.scenario, &args.out).map(|()| ExitCode::SUCCESS)
+        }
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: chat-loadgen: {error:#}");

@@ -77,6 +77,12 @@ fn compare(
         .filter_map(|member| peers.get(*member))
         .map(|peer| crate::ws::ledger::missing(&peer.ledger, peer.user_id, &conversation.id, ours))
         .sum::<u64>();
+    check.out_of_order = conversation
+        .members
+        .iter()
+        .filter_map(|member| peers.get(*member))
+        .map(|peer| peer.ledger.out_of_order(&conversation.id))
+        .sum();
     check
 }
 

@@ -139,12 +139,17 @@ pub struct Verification {
     /// Stored messages whose send the client saw fail (e.g. timed out after the commit):
     /// not a loss, but a client would have retried them.
     pub unacked_stored: u64,
+    /// Messages a session saw out of order: pushed after a higher seq of the same
+    /// conversation, or stored with a lower seq than a send the same session made before.
+    #[serde(default)]
+    pub out_of_order: u64,
 }
 
 impl Verification {
-    /// Nothing acknowledged is missing and the sequence numbers have no holes.
+    /// Nothing acknowledged is missing, the sequence numbers have no holes, and every session
+    /// saw its conversations in order.
     pub fn passed(&self) -> bool {
-        self.lost == 0 && self.gaps == 0
+        self.lost == 0 && self.gaps == 0 && self.out_of_order == 0
     }
 }
 
@@ -271,6 +276,7 @@ pub mod fixture {
                 lost: 0,
                 gaps: 0,
                 unacked_stored: 0,
+                out_of_order: 0,
             }),
             timeline: (0..3)
                 .map(|t| Second {

@@ -30,6 +30,8 @@ pub struct Check {
     pub lost: u64,
     pub gaps: u64,
     pub unacked_stored: u64,
+    /// Messages seen out of order (pushed after a higher seq, or stored after a later send).
+    pub out_of_order: u64,
 }
 
 /// Compares acknowledged seqs with those the service returned. A fresh conversation's seqs
@@ -50,6 +52,7 @@ pub fn check(acked: &[u64], stored: &[u64]) -> Check {
         lost: missing_from(&acked, &stored),
         gaps: highest - present_in_range,
         unacked_stored: missing_from(&stored, &acked),
+        out_of_order: 0,
     }
 }
 
@@ -98,6 +101,7 @@ pub(crate) fn total(checks: &[Check]) -> Verification {
         lost: sum(|check| check.lost),
         gaps: sum(|check| check.gaps),
         unacked_stored: sum(|check| check.unacked_stored),
+        out_of_order: sum(|check| check.out_of_order),
     }
 }
 
@@ -142,7 +146,8 @@ mod tests {
                 stored: 3,
                 lost: 0,
                 gaps: 0,
-                unacked_stored: 0
+                unacked_stored: 0,
+                out_of_order: 0,
             }
         );
     }

@@ -1,18 +1,33 @@
 //! The gRPC face of the message service: each RPC hands its request to the [`Service`].
 
+use chat_common::Shutdown;
 use chat_proto::message as pb;
 use chat_proto::message::message_server::Message;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
+use crate::send_stream;
 use crate::service::Service;
 
 /// The Message gRPC service.
 pub struct MessageApi {
     pub service: Service,
+    /// Ends open send streams, which would otherwise hold the graceful shutdown forever.
+    pub shutdown: Shutdown,
 }
 
 #[tonic::async_trait]
 impl Message for MessageApi {
+    async fn send_stream(
+        &self,
+        request: Request<Streaming<pb::SendStreamRequest>>,
+    ) -> Result<Response<send_stream::Replies>, Status> {
+        Ok(Response::new(send_stream::serve(
+            self.service.clone(),
+            request.into_inner(),
+            self.shutdown.clone(),
+        )))
+    }
+
     async fn send(
         &self,
         request: Request<pb::SendRequest>,

@@ -9,6 +9,7 @@ mod content;
 mod conversation;
 mod pushes;
 mod send;
+mod send_stream;
 mod service;
 mod store;
 mod sync;
@@ -83,7 +84,13 @@ async fn run(config: Config) -> Result<(), StartupError> {
             Stamps::new(redis.clone(), account_cluster).batched_reader(STAMP_READ_QUEUE),
             config.access_ttl,
         ),
-        writer: writer::Writer::start(db.clone(), ids, config.writers, config.max_batch)?,
+        writer: writer::Writer::start(
+            db.clone(),
+            ids,
+            pushes.clone(),
+            config.writers,
+            config.max_batch,
+        )?,
         pushes: pushes.clone(),
         rules: Rules {
             content: content::ContentLimits {
@@ -100,9 +107,10 @@ async fn run(config: Config) -> Result<(), StartupError> {
         DependencyCheck::grpc_peer("account", account),
         DependencyCheck::grpc_peer("router", router),
     ];
+    let shutdown = host.shutdown();
     let served = host
         .serve(&[SERVICE_NAME], checks, |server| {
-            server.add_service(MessageServer::new(api::MessageApi { service }))
+            server.add_service(MessageServer::new(api::MessageApi { service, shutdown }))
         })
         .await;
     // Pushes of messages committed just before shutdown still go out if the broker answers.

@@ -10,9 +10,15 @@
 //! period, which only costs a push nobody takes.
 //!
 //! Lookups are batched: one Redis call answers for every push queued while the previous call
-//! ran, so under load a lookup costs a fraction of a round trip per message. Nothing here ever
-//! makes a send wait or fail: when Redis does not answer, the queue is full, or an audience is
-//! too large to be worth looking up (a big group), pushes go to everyone, as if all were online.
+//! ran, so under load a lookup costs a fraction of a round trip per message.
+//!
+//! Order: pushes leave in the order they were queued. The writer queues each committed batch's
+//! messages in seq order ([`Pushes::push_ordered`], which waits for room rather than overtake
+//! the queue), so a conversation's messages reach the fan-out, and then each gateway's tag, in
+//! seq order. Other pushes (typing, receipts, recalls) never wait: when the queue is full they
+//! go out at once, unfiltered; nothing orders them against messages anyway. When Redis does not
+//! answer, or an audience is too large to be worth looking up (a big group), pushes go to
+//! everyone, as if all were online.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -35,15 +41,17 @@ const LOOKUP_BATCH: usize = 2_048;
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
 
 enum Job {
-    Push(Box<Pending>),
+    /// One push, or a committed batch's pushes in seq order.
+    Push(Vec<Pending>),
     /// Answered once every push queued before it has been handed to the fan-out.
     Drained(oneshot::Sender<()>),
 }
 
-struct Pending {
-    recipients: Vec<u64>,
-    exclude_session_id: String,
-    payload: Payload,
+/// One push to queue.
+pub struct Pending {
+    pub recipients: Vec<u64>,
+    pub exclude_session_id: String,
+    pub payload: Payload,
 }
 
 /// Hands pushes to the fan-out, leaving out recipients who are offline.
@@ -96,22 +104,36 @@ impl Pushes {
 
     /// Pushes `payload` to those of `recipients` who are online (best effort, never waits).
     pub fn push(&self, recipients: Vec<u64>, exclude_session_id: &str, payload: Payload) {
-        let pending = Box::new(Pending {
+        let pending = Pending {
             recipients,
             exclude_session_id: exclude_session_id.to_owned(),
             payload,
-        });
-        if pending.recipients.len() > LOOKUP_AUDIENCE_MAX {
-            counted("unchecked", pending.recipients.len());
-            self.route.publish(*pending);
+        };
+        // Full (or, at shutdown, closed): push to everyone rather than drop or wait.
+        if let Err(refused) = self.queue.try_send(Job::Push(vec![pending]))
+            && let Job::Push(pushes) = refused.into_inner()
+        {
+            for pending in pushes {
+                counted("unchecked", pending.recipients.len());
+                self.route.publish(pending);
+            }
+        }
+    }
+
+    /// Queues `pushes` behind everything queued before, in order; waits while the queue is full
+    /// (a lookup gives up within [`LOOKUP_TIMEOUT`], so not for long).
+    pub async fn push_ordered(&self, pushes: Vec<Pending>) {
+        if pushes.is_empty() {
             return;
         }
-        // Full (or, at shutdown, closed): push to everyone rather than drop or wait.
-        if let Err(refused) = self.queue.try_send(Job::Push(pending))
-            && let Job::Push(pending) = refused.into_inner()
+        if let Err(refused) = self.queue.send(Job::Push(pushes)).await
+            && let Job::Push(pushes) = refused.0
         {
-            counted("unchecked", pending.recipients.len());
-            self.route.publish(*pending);
+            // Only at shutdown, after the lookup task ended: nothing is queued to overtake.
+            for pending in pushes {
+                counted("unchecked", pending.recipients.len());
+                self.route.publish(pending);
+            }
         }
     }
 
@@ -126,17 +148,21 @@ impl Pushes {
 
 async fn run(mut jobs: mpsc::Receiver<Job>, route: Route, online: OnlineLookup) {
     while let Some(first) = jobs.recv().await {
+        let mut users = looked_up(&first);
         let mut batch = vec![first];
-        let mut users = audience_of(&batch[0]);
         while users < LOOKUP_BATCH {
             let Ok(job) = jobs.try_recv() else { break };
-            users += audience_of(&job);
+            users += looked_up(&job);
             batch.push(job);
         }
         let online = online_among(&online, &batch).await;
         for job in batch {
             match job {
-                Job::Push(pending) => publish_online(&route, *pending, online.as_ref()),
+                Job::Push(pushes) => {
+                    for pending in pushes {
+                        publish_online(&route, pending, online.as_ref());
+                    }
+                }
                 Job::Drained(done) => {
                     let _ = done.send(());
                 }
@@ -145,22 +171,33 @@ async fn run(mut jobs: mpsc::Receiver<Job>, route: Route, online: OnlineLookup) 
     }
 }
 
-fn audience_of(job: &Job) -> usize {
+/// Whether a push's recipients are worth a lookup (a big group's are not).
+fn checked(pending: &Pending) -> bool {
+    pending.recipients.len() <= LOOKUP_AUDIENCE_MAX
+}
+
+/// How many users a job adds to the batch's lookup.
+fn looked_up(job: &Job) -> usize {
     match job {
-        Job::Push(pending) => pending.recipients.len(),
+        Job::Push(pushes) => pushes
+            .iter()
+            .filter(|pending| checked(pending))
+            .map(|pending| pending.recipients.len())
+            .sum(),
         Job::Drained(_) => 0,
     }
 }
 
-/// The online users among the batch's recipients; `None` when Redis could not say.
+/// The online users among the batch's looked-up recipients; `None` when Redis could not say.
 async fn online_among(online: &OnlineLookup, batch: &[Job]) -> Option<HashSet<u64>> {
     let mut users: Vec<u64> = batch
         .iter()
         .flat_map(|job| match job {
-            Job::Push(pending) => pending.recipients.as_slice(),
+            Job::Push(pushes) => pushes.as_slice(),
             Job::Drained(_) => &[],
         })
-        .copied()
+        .filter(|pending| checked(pending))
+        .flat_map(|pending| pending.recipients.iter().copied())
         .collect();
     users.sort_unstable();
     users.dedup();
@@ -187,10 +224,13 @@ async fn online_among(online: &OnlineLookup, batch: &[Job]) -> Option<HashSet<u6
 }
 
 fn publish_online(route: &Route, mut pending: Pending, online: Option<&HashSet<u64>>) {
-    let Some(online) = online else {
-        counted("unchecked", pending.recipients.len());
-        route.publish(pending);
-        return;
+    let online = match online {
+        Some(online) if checked(&pending) => online,
+        _ => {
+            counted("unchecked", pending.recipients.len());
+            route.publish(pending);
+            return;
+        }
     };
     let before = pending.recipients.len();
     pending.recipients.retain(|user| online.contains(user));

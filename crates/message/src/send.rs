@@ -13,52 +13,94 @@ use crate::clock::now_ms;
 use crate::content;
 use crate::conversation::ConversationId;
 use crate::service::{Party, Service};
-use crate::writer::{Draft, RecallDraft};
+use crate::writer::{Draft, Queued, RecallDraft, Writer};
 
-impl Service {
-    /// Stores a message (answering once committed) and pushes it to everyone in the
-    /// conversation, the sender's other sessions included.
-    pub async fn send(&self, request: pb::SendRequest) -> Result<pb::SendResponse, ServiceError> {
-        let started = Instant::now();
-        let sender = request.actor_id;
-        content::check_client_msg_id(&request.client_msg_id)?;
-        content::check(request.content.as_ref(), self.rules.content)?;
-        let (conversation, party) = self.authorize_send(&request).await?;
-        let group = match &party {
-            Party::Group(members) => Some(members.clone()),
-            Party::Direct => None,
-        };
+/// A send that passed its checks, and when it arrived.
+pub struct Checked {
+    pub draft: Draft,
+    started: Instant,
+}
+
+impl Checked {
+    /// Queues the send in its shard; the returned answer resolves once it is committed.
+    pub async fn enqueue(self, writer: &Writer) -> Result<Sent, ServiceError> {
         let queued = Instant::now();
+        let answer = writer.enqueue(self.draft).await?;
+        Ok(Sent {
+            answer,
+            started: self.started,
+            queued,
+        })
+    }
+}
+
+/// A queued send, waiting for its commit.
+pub struct Sent {
+    answer: Queued,
+    started: Instant,
+    queued: Instant,
+}
+
+impl Sent {
+    /// The answer, once committed (the writer has already queued its push).
+    pub async fn committed(self) -> Result<pb::SendResponse, ServiceError> {
         let committed = self
-            .writer
-            .send(Draft {
-                conversation,
-                sender,
-                client_msg_id: request.client_msg_id,
-                content: request.content.unwrap_or_default(),
-                group,
-            })
-            .await?;
+            .answer
+            .await
+            .map_err(|_| ServiceError::Unavailable("the message writer stopped".into()))??;
         // Split so that an operator sees whether a slow send waited for MySQL or for a core.
         metrics::histogram!("chat_message_commit_wait_seconds")
-            .record(queued.elapsed().as_secs_f64());
-        let message = committed.message;
+            .record(self.queued.elapsed().as_secs_f64());
         if !committed.duplicate {
             metrics::counter!("chat_messages_stored_total").increment(1);
-            let audience = Service::audience(&conversation, &party);
-            self.push(
-                audience,
-                &request.origin_session_id,
-                Payload::Message(message.clone()),
-            );
         }
-        metrics::histogram!("chat_message_send_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("chat_message_send_seconds")
+            .record(self.started.elapsed().as_secs_f64());
+        let message = committed.message;
         Ok(pb::SendResponse {
             message_id: message.message_id,
             conversation_id: message.conversation_id,
             seq: message.seq,
             server_time_ms: message.server_time_ms,
             duplicate: committed.duplicate,
+        })
+    }
+}
+
+impl Service {
+    /// Stores a message (answering once committed) and pushes it to everyone in the
+    /// conversation, the sender's other sessions included.
+    pub async fn send(&self, request: pb::SendRequest) -> Result<pb::SendResponse, ServiceError> {
+        self.check_send(request)
+            .await?
+            .enqueue(&self.writer)
+            .await?
+            .committed()
+            .await
+    }
+
+    /// Validates a send and authorizes its sender; what comes out only needs storing.
+    pub async fn check_send(&self, request: pb::SendRequest) -> Result<Checked, ServiceError> {
+        let started = Instant::now();
+        content::check_client_msg_id(&request.client_msg_id)?;
+        content::check(request.content.as_ref(), self.rules.content)?;
+        let (conversation, party) = self.authorize_send(&request).await?;
+        let audience = Service::audience(&conversation, &party);
+        let group = match party {
+            Party::Group(members) => Some(members),
+            Party::Direct => None,
+        };
+        Ok(Checked {
+            draft: Draft {
+                conversation,
+                sender: request.actor_id,
+                client_msg_id: request.client_msg_id,
+                content: request.content.unwrap_or_default(),
+                group,
+                audience,
+                origin_session_id: request.origin_session_id,
+            },
+            started,
         })
     }
 

@@ -1,4 +1,10 @@
 //! Consuming one gateway's pushes: consumer group `gateway-<tag>`, subscribed to that tag only.
+//!
+//! In order: a tag's envelopes are in one queue (see `producer.rs`), pulled in offset order,
+//! and consumed by a single worker, so envelopes reach the gateway's inbox in the order they
+//! were sent. (The client's concurrent mode with one worker is a FIFO; its orderly mode would
+//! add broker-side queue locks that only matter with several consumers per group, and a group
+//! here has one gateway.)
 
 use rocketmq_client_rust::{
     ClientResult, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, DefaultMQPushConsumer,
@@ -39,6 +45,11 @@ impl TagConsumer {
             .consume_from_where(ConsumeFromWhere::ConsumeFromLastOffset)
             // Lets in-flight deliveries finish on shutdown instead of being cut off.
             .await_termination_millis_when_shutdown(3000)
+            // One worker: envelopes are handed on in the order they were pulled.
+            .consume_thread_min(1)
+            .consume_thread_max(1)
+            // Several envelopes per listener call when they queued up.
+            .consume_message_batch_max_size(32)
             .build();
         inner
             .subscribe(push_topic(cluster).as_str(), tag)

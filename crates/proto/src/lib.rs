@@ -44,3 +44,5 @@ pub use chat::message::v1 as message;
 pub use chat::push::v1 as push;
 /// The gateway registry and slot table.
 pub use chat::router::v1 as router;
+
+mod send_failure;

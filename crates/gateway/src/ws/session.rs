@@ -14,15 +14,24 @@ use fastwebsockets::{
     Frame, OpCode, Payload, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
 };
 use hyper_util::rt::TokioIo;
-use tokio::io::{ReadHalf, WriteHalf};
+use tokio::io::{BufWriter, ReadHalf, WriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tonic::transport::Channel;
 
 use super::hub::{Hub, Outbound, Session, SessionRef, Starting};
 use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
+use crate::sends::Sends;
 
 type Stream = TokioIo<hyper::upgrade::Upgraded>;
+
+/// The write side: frames gather in a buffer and go out in one write when the queue is empty
+/// (a burst of pushes to one session costs one syscall, not one per frame).
+type Writer = WebSocketWrite<BufWriter<WriteHalf<Stream>>>;
+
+/// Frames written before a flush at the latest, so that a session that is never idle still
+/// sees its frames promptly.
+const FRAMES_PER_FLUSH: usize = 64;
 
 /// How long a new session waits for its user to be reported online before saying `hello`.
 const PRESENCE_PATIENCE: Duration = Duration::from_secs(2);
@@ -43,6 +52,8 @@ pub struct SessionLimits {
 pub struct SessionContext {
     pub hub: Arc<Hub>,
     pub message: MessageClient<Channel>,
+    /// The gateway's send stream: sends keep their order on it.
+    pub sends: Sends,
     pub tag: String,
     pub limits: SessionLimits,
     pub presence: PresenceReporter,
@@ -95,7 +106,10 @@ pub async fn run(
         // Shutdown began between the 101 and now: the hub's broadcast missed this session.
         super::end_all(std::slice::from_ref(&session), super::SHUTTING_DOWN);
     }
-    let (mut read, write) = ws.split(tokio::io::split);
+    let (mut read, write) = ws.split(|stream| {
+        let (read, write) = tokio::io::split(stream);
+        (read, BufWriter::new(write))
+    });
     read.set_auto_pong(false);
     read.set_auto_close(true);
     read.set_max_message_size(context.limits.max_frame_bytes);
@@ -137,8 +151,43 @@ fn expire(session: &Session) {
     session.end_with(frame, close::KICKED, reason);
 }
 
+/// Writes `frame`, then whatever else is queued already (up to [`FRAMES_PER_FLUSH`]), then
+/// flushes. `Ok(true)` when a close was queued: written, flushed, and the session is over.
+async fn write_batch(
+    write: &mut Writer,
+    outbound: &mut mpsc::Receiver<Outbound>,
+    frame: Frame<'_>,
+) -> Result<bool, WebSocketError> {
+    write.write_frame(frame).await?;
+    for _ in 1..FRAMES_PER_FLUSH {
+        let Ok(next) = outbound.try_recv() else { break };
+        match next {
+            Outbound::Text(bytes) => {
+                metrics::counter!("chat_gateway_frames_out_total").increment(1);
+                write
+                    .write_frame(Frame::text(Payload::Owned(bytes.to_vec())))
+                    .await?;
+            }
+            Outbound::Pong(payload) => {
+                write
+                    .write_frame(Frame::pong(Payload::Owned(payload.to_vec())))
+                    .await?;
+            }
+            Outbound::Close(code, reason) => {
+                write
+                    .write_frame(Frame::close(code, reason.as_bytes()))
+                    .await?;
+                write.flush().await?;
+                return Ok(true);
+            }
+        }
+    }
+    write.flush().await?;
+    Ok(false)
+}
+
 async fn write_loop(
-    mut write: WebSocketWrite<WriteHalf<Stream>>,
+    mut write: Writer,
     mut outbound: mpsc::Receiver<Outbound>,
     session: SessionRef,
     heartbeat: Duration,
@@ -164,7 +213,9 @@ async fn write_loop(
                 }
                 Some(Outbound::Pong(payload)) => Frame::pong(Payload::Owned(payload.to_vec())),
                 Some(Outbound::Close(code, reason)) => {
-                    let _ = write.write_frame(Frame::close(code, reason.as_bytes())).await;
+                    if write.write_frame(Frame::close(code, reason.as_bytes())).await.is_ok() {
+                        let _ = write.flush().await;
+                    }
                     session.ended.cancel();
                     return;
                 }
@@ -173,9 +224,10 @@ async fn write_loop(
         };
         let written = tokio::select! {
             _ = session.ended.cancelled() => break,
-            written = write.write_frame(frame) => written,
+            written = write_batch(&mut write, &mut outbound, frame) => written,
         };
-        if written.is_err() {
+        // A close was written (`true`), or the socket failed.
+        if !matches!(written, Ok(false)) {
             session.ended.cancel();
             return;
         }
@@ -184,7 +236,12 @@ async fn write_loop(
     // the socket open a moment: closing it with unread input (the rest of an oversized frame)
     // sends a reset, which can discard the close frame before the client reads it.
     let (code, reason) = session.closing();
-    let close = write.write_frame(Frame::close(code, reason.as_bytes()));
+    let close = async {
+        write
+            .write_frame(Frame::close(code, reason.as_bytes()))
+            .await?;
+        write.flush().await
+    };
     if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(1), close).await {
         tokio::time::sleep(LINGER).await;
     }
@@ -274,7 +331,9 @@ fn reply_status(session: &Session, status: tonic::Status, client_msg_id: Option<
     reply_error(session, &error.code, &error.message, client_msg_id);
 }
 
-/// One client frame: parsed, then answered (sends run concurrently, up to the session's limit).
+/// One client frame: parsed, then answered. Sends are handed to the send stream here, in frame
+/// order (so they are stored in that order), and answered as they commit, up to the session's
+/// limit in flight.
 async fn handle_text(
     text: &[u8],
     context: &SessionContext,
@@ -323,13 +382,15 @@ async fn handle_text(
                     );
                 }
             };
-            let (mut message, session) = (context.message.clone(), session.clone());
+            let answer = context.sends.submit(request).await;
+            let session = session.clone();
             tokio::spawn(async move {
-                let answer = message.send(request).await;
+                let answer = answer
+                    .await
+                    .unwrap_or_else(|_| Err(tonic::Status::unavailable("the gateway stopped")));
                 drop(permit);
                 match answer {
                     Ok(reply) => {
-                        let reply = reply.into_inner();
                         session.offer(Outbound::Text(encode(&ServerFrame::Ack {
                             client_msg_id,
                             message_id: reply.message_id,

@@ -145,6 +145,10 @@ pub fn results_table(report: &Report) -> String {
                 }
             ),
         ));
+        rows.push((
+            "out of order".to_owned(),
+            verification.out_of_order.to_string(),
+        ));
     }
     table(
         &["metric", "value"],
@@ -227,7 +231,7 @@ fn config_json(report: &Report) -> String {
 }
 
 /// A Markdown table with a header row.
-fn table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub fn table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut out = format!("| {} |\n|", header.join(" | "));
     out.push_str(&" --- |".repeat(header.len()));
     out.push('\n');

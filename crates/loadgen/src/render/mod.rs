@@ -2,6 +2,7 @@
 //! throughput per second) and the directory's `README.md`. Everything here works on the
 //! shared [`Report`] shape, so a new scenario gets its pages without new rendering code.
 
+pub mod ladder;
 pub mod markdown;
 pub mod svg;
 pub mod text;
@@ -36,6 +37,14 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<()> {
         reports.len(),
         dir.display()
     );
+    Ok(())
+}
+
+/// Writes `out` as the rate ladder of the `scenario` reports in `dir`.
+pub fn render_ladder(dir: &Path, scenario: &str, out: &Path) -> anyhow::Result<()> {
+    let reports = read_reports(dir)?;
+    write(out, &ladder::page(scenario, &reports))?;
+    println!("rendered the {scenario} ladder into {}", out.display());
     Ok(())
 }
 

@@ -11,7 +11,9 @@ pub struct Ledger {
     seen: HashMap<String, Vec<u64>>,
     last_pushed: HashMap<String, u64>,
     /// Pushes whose seq was below one pushed earlier in the same conversation.
-    pub reordered: u64,
+    reordered: HashMap<String, u64>,
+    /// This session's acknowledged sends per conversation, as (send order, seq).
+    sent: HashMap<String, Vec<(u64, u64)>>,
 }
 
 impl Ledger {
@@ -22,7 +24,10 @@ impl Ledger {
             .entry(conversation_id.to_owned())
             .or_default();
         if seq < *last {
-            self.reordered += 1;
+            *self
+                .reordered
+                .entry(conversation_id.to_owned())
+                .or_default() += 1;
         }
         *last = (*last).max(seq);
         self.saw(conversation_id, seq);
@@ -31,6 +36,33 @@ impl Ledger {
     /// One of this session's own sends was acknowledged with `seq`.
     pub fn acked(&mut self, conversation_id: &str, seq: u64) {
         self.saw(conversation_id, seq);
+    }
+
+    /// One of this session's own sends, the `order`-th it sent, was acknowledged with `seq`.
+    pub fn sent(&mut self, conversation_id: &str, order: u64, seq: u64) {
+        self.acked(conversation_id, seq);
+        match self.sent.get_mut(conversation_id) {
+            Some(sends) => sends.push((order, seq)),
+            None => {
+                self.sent
+                    .insert(conversation_id.to_owned(), vec![(order, seq)]);
+            }
+        }
+    }
+
+    /// Messages of `conversation_id` out of order, as this session saw them: pushes with a
+    /// seq below one pushed before, and own sends stored with a seq below that of a send made
+    /// before them.
+    pub fn out_of_order(&self, conversation_id: &str) -> u64 {
+        let misordered_sends = self.sent.get(conversation_id).map_or(0, |sends| {
+            let mut sends = sends.clone();
+            sends.sort_unstable();
+            sends
+                .windows(2)
+                .filter(|pair| pair[1].1 < pair[0].1)
+                .count() as u64
+        });
+        self.reordered.get(conversation_id).copied().unwrap_or(0) + misordered_sends
     }
 
     fn saw(&mut self, conversation_id: &str, seq: u64) {
@@ -91,14 +123,28 @@ mod tests {
         let mut seen = ledger(&[1, 3, 4], &[2, 5]);
         assert_eq!(seen.settle(), 0);
         assert!((1..=5).all(|seq| seen.has("d:1:2", seq)));
-        assert_eq!(seen.reordered, 0);
+        assert_eq!(seen.out_of_order("d:1:2"), 0);
     }
 
     #[test]
     fn repeats_are_counted_and_reordering_noticed() {
         let mut seen = ledger(&[1, 3, 2, 3], &[]);
         assert_eq!(seen.settle(), 1);
-        assert_eq!(seen.reordered, 1);
+        assert_eq!(seen.out_of_order("d:1:2"), 1);
+    }
+
+    #[test]
+    fn sends_stored_out_of_send_order_are_counted() {
+        let mut seen = Ledger::default();
+        // Acks arrive in any order; what counts is send order against seq order.
+        seen.sent("d:1:2", 2, 11);
+        seen.sent("d:1:2", 1, 10);
+        seen.sent("d:1:3", 1, 5);
+        assert_eq!(seen.out_of_order("d:1:2") + seen.out_of_order("d:1:3"), 0);
+        seen.sent("d:1:2", 3, 9);
+        seen.pushed("d:1:2", 4);
+        seen.pushed("d:1:2", 3);
+        assert_eq!(seen.out_of_order("d:1:2"), 2, "one send and one push");
     }
 
     #[test]

@@ -206,7 +206,10 @@ impl Peer {
         }
         self.shared.counters.acked.fetch_add(1, Ordering::Relaxed);
         self.shared.release();
-        self.out.ledger.acked(&conversation_id, seq);
+        // Tickets rise in the order this session sent them.
+        if let Some(ticket) = ticket {
+            self.out.ledger.sent(&conversation_id, ticket, seq);
+        }
         self.out.acked.entry(conversation_id).or_default().push(seq);
     }
 

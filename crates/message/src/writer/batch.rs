@@ -272,6 +272,8 @@ mod tests {
                     body: Some(Body::Text(TextContent { text: "hi".into() })),
                 },
                 group: None,
+                audience: vec![sender],
+                origin_session_id: String::new(),
             },
             reply,
         )

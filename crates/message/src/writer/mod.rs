@@ -8,6 +8,10 @@
 //! never skipped, never reused, whatever happens to Redis or to a process mid-write, and however
 //! many instances write at once (the row lock orders them; a conversation's first message is
 //! guarded by the (conversation_id, seq) primary key instead, and the loser retries).
+//!
+//! A shard also hands each committed batch's pushes to [`Pushes`] itself, in seq order, before
+//! it answers: a conversation lives on one shard, so its messages are pushed in the order they
+//! were stored (pushes issued by the callers, after their answers, would race each other).
 
 mod batch;
 mod recall;
@@ -21,6 +25,7 @@ use std::time::{Duration, Instant};
 use chat_common::mysql::{self, is_duplicate, is_retryable};
 use chat_common::{ServiceError, StartupError};
 use chat_proto::common::{ChatMessage, MessageContent};
+use chat_proto::push::push::Payload;
 use prost::Message as _;
 use sea_orm::sqlx::MySqlPool;
 use sea_orm::{DatabaseConnection, FromQueryResult, Value};
@@ -28,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::access::GroupMembers;
 use crate::conversation::ConversationId;
+use crate::pushes::{self, Pushes};
 use crate::store::ids::IdBlocks;
 use crate::store::rows::{MESSAGE_COLUMNS, MessageRow, to_proto};
 use crate::store::{padded, statement};
@@ -40,6 +46,10 @@ pub struct Draft {
     pub content: MessageContent,
     /// For a group: the members, so that new members get a read cursor.
     pub group: Option<Arc<GroupMembers>>,
+    /// Who is pushed the message once it is stored (the sender's other sessions included).
+    pub audience: Vec<u64>,
+    /// The sending session, which is not pushed its own message.
+    pub origin_session_id: String,
 }
 
 /// A stored message, and whether it was stored by an earlier attempt.
@@ -58,6 +68,9 @@ pub struct RecallDraft {
 }
 
 type Reply<T> = oneshot::Sender<Result<T, ServiceError>>;
+
+/// The answer to a queued send, to wait for.
+pub type Queued = oneshot::Receiver<Result<Committed, ServiceError>>;
 
 enum Job {
     Send(Draft, Reply<Committed>),
@@ -80,6 +93,7 @@ impl Writer {
     pub fn start(
         db: DatabaseConnection,
         ids: Arc<IdBlocks>,
+        pushes: Pushes,
         shards: usize,
         max_batch: usize,
     ) -> Result<Self, StartupError> {
@@ -91,6 +105,7 @@ impl Writer {
                     db: db.clone(),
                     pool: pool.clone(),
                     ids: ids.clone(),
+                    pushes: pushes.clone(),
                 };
                 tokio::spawn(run_shard(store, jobs, max_batch.max(1)));
                 queue
@@ -107,11 +122,16 @@ impl Writer {
         &self.shards[(hash % self.shards.len() as u64) as usize]
     }
 
-    /// Stores `draft`; answers once it is committed (or was, by an earlier attempt).
-    pub async fn send(&self, draft: Draft) -> Result<Committed, ServiceError> {
-        let conversation = draft.conversation;
-        self.ask(&conversation, |reply| Job::Send(draft, reply))
+    /// Queues `draft` behind every send queued before it (waiting for room in its shard) and
+    /// returns its answer to wait for: sends queued in turn are stored in that turn. The answer
+    /// comes once it is committed (or was, by an earlier attempt).
+    pub async fn enqueue(&self, draft: Draft) -> Result<Queued, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.shard(&draft.conversation)
+            .send(Job::Send(draft, reply))
             .await
+            .map_err(|_| stopped())?;
+        Ok(answer)
     }
 
     /// Applies a recall; answers with the recall event once committed.
@@ -143,6 +163,7 @@ struct Store {
     db: DatabaseConnection,
     pool: MySqlPool,
     ids: Arc<IdBlocks>,
+    pushes: Pushes,
 }
 
 /// Content bytes one batch carries at most. A batch goes to MySQL as one script with the content
@@ -193,6 +214,15 @@ impl Pending {
         Self {
             draft,
             replies: vec![reply],
+        }
+    }
+
+    /// The push of this message, once stored as `message`.
+    fn push_of(&self, message: &ChatMessage) -> pushes::Pending {
+        pushes::Pending {
+            recipients: self.draft.audience.clone(),
+            exclude_session_id: self.draft.origin_session_id.clone(),
+            payload: Payload::Message(message.clone()),
         }
     }
 
@@ -251,6 +281,12 @@ async fn commit_sends(store: &Store, sends: Vec<Pending>) {
     for attempt in 1..=ATTEMPTS {
         match batch::insert(&store.pool, &store.ids, &pending).await {
             Ok(messages) => {
+                let pushes = pending
+                    .iter()
+                    .zip(&messages)
+                    .map(|(pending, message)| pending.push_of(message))
+                    .collect();
+                store.pushes.push_ordered(pushes).await;
                 for (pending, message) in pending.into_iter().zip(messages) {
                     pending.answer(Ok(message), false);
                 }
