@@ -101,7 +101,7 @@ pub(crate) fn total(checks: &[Check]) -> Verification {
         lost: sum(|check| check.lost),
         gaps: sum(|check| check.gaps),
         unacked_stored: sum(|check| check.unacked_stored),
-        out_of_order: sum(|check| check.out_of_order),
+        out_of_order: Some(sum(|check| check.out_of_order)),
     }
 }
 

@@ -90,7 +90,7 @@ pub fn page(scenario: &str, reports: &[Report]) -> String {
         let (lost, order) = match &report.verification {
             Some(v) => (
                 format!("{} / {}", v.lost, v.gaps),
-                v.out_of_order.to_string(),
+                v.out_of_order.map_or("-".to_owned(), |n| n.to_string()),
             ),
             None => ("-".to_owned(), "-".to_owned()),
         };
@@ -148,7 +148,7 @@ mod tests {
             },
         ];
         report.verification = Some(Verification {
-            out_of_order: 0,
+            out_of_order: Some(0),
             ..Verification::default()
         });
         report

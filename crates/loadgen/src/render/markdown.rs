@@ -145,10 +145,9 @@ pub fn results_table(report: &Report) -> String {
                 }
             ),
         ));
-        rows.push((
-            "out of order".to_owned(),
-            verification.out_of_order.to_string(),
-        ));
+        if let Some(out_of_order) = verification.out_of_order {
+            rows.push(("out of order".to_owned(), out_of_order.to_string()));
+        }
     }
     table(
         &["metric", "value"],
@@ -295,6 +294,7 @@ cargo xtask bench message --duration 10s     # any chat-loadgen flag passes thro
 cargo xtask bench message --rate 8000        # open loop: 8,000 sends/s on a timetable
 cargo xtask bench direct                     # 200 pairs over WebSockets through OpenResty, 512 unacked sends, 30 s
 cargo xtask bench direct --rate 10000        # open loop: 10,000 sends/s on a timetable
+cargo xtask bench direct --ladder 500,2000,8000  # one open-loop run per rate: direct-ladder.md
 cargo xtask bench group                      # one group of 1,000 online members, 10 senders, 100 posts/s, 20 s
 cargo xtask bench sync                       # 10,000 unread over 100 conversations, 5 catch-ups via the client library
 cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
