@@ -86,7 +86,7 @@ async fn run(
         });
         // The call answers with headers only after the first request is on its way.
         let mut stream = Stream::new(requests);
-        stream.put(first).await;
+        stream.put(first);
         match client.send_stream(request_stream).await {
             Ok(replies) => {
                 backoff = Duration::from_millis(50);
@@ -150,14 +150,15 @@ impl Stream {
         }
     }
 
-    /// Puts a send on the stream (waiting for room: HTTP/2 flow control reaches back here).
-    async fn put(&mut self, submitted: Submitted) -> bool {
+    /// Puts a send on the stream; false when the stream is gone. Called only when the stream
+    /// has room (see `serve`), so it never waits.
+    fn put(&mut self, submitted: Submitted) -> bool {
         self.next_id += 1;
         let request = pb::SendStreamRequest {
             id: self.next_id,
             send: Some(submitted.send),
         };
-        if self.requests.send(request).await.is_err() {
+        if self.requests.try_send(request).is_err() {
             let _ = submitted.reply.send(Err(broken()));
             return false;
         }
@@ -166,32 +167,50 @@ impl Stream {
     }
 
     /// Moves sends onto the stream and replies back to their sessions until the stream ends.
+    ///
+    /// Sends are taken only while the stream has room, and replies are read always: waiting
+    /// for room with replies unread could wait forever (the service stops reading requests
+    /// while its replies are not read).
     async fn serve(
         mut self,
         mut replies: tonic::Streaming<pb::SendStreamReply>,
         submitted: &mut mpsc::Receiver<Submitted>,
         shutdown: &Shutdown,
     ) {
+        enum Event {
+            Send(Option<Submitted>),
+            Room(bool),
+            Reply(Result<Option<pb::SendStreamReply>, Status>),
+            Closing,
+        }
         let mut closing = false;
         loop {
-            tokio::select! {
-                next = submitted.recv(), if !closing => match next {
-                    Some(send) => {
-                        if !self.put(send).await {
-                            break;
-                        }
-                    }
-                    None => closing = true,
-                },
-                reply = replies.message() => match reply {
-                    Ok(Some(reply)) => self.answer(reply),
-                    Ok(None) => break,
-                    Err(status) => {
-                        tracing::warn!(%status, "the send stream broke");
+            let room = self.requests.capacity() > 0;
+            let event = tokio::select! {
+                next = submitted.recv(), if !closing && room => Event::Send(next),
+                // Wakes the loop once room frees up (the permit is given back at once).
+                reserved = self.requests.reserve(), if !closing && !room => Event::Room(reserved.is_ok()),
+                reply = replies.message() => Event::Reply(reply),
+                _ = shutdown.wait(), if !closing => Event::Closing,
+            };
+            match event {
+                Event::Send(Some(send)) => {
+                    if !self.put(send) {
                         break;
                     }
-                },
-                _ = shutdown.wait(), if !closing => closing = true,
+                }
+                Event::Send(None) | Event::Closing => closing = true,
+                Event::Room(open) => {
+                    if !open {
+                        break;
+                    }
+                }
+                Event::Reply(Ok(Some(reply))) => self.answer(reply),
+                Event::Reply(Ok(None)) => break,
+                Event::Reply(Err(status)) => {
+                    tracing::warn!(%status, "the send stream broke");
+                    break;
+                }
             }
             if closing && self.waiting.is_empty() {
                 break;
