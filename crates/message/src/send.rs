@@ -13,11 +13,11 @@ use crate::clock::now_ms;
 use crate::content;
 use crate::conversation::ConversationId;
 use crate::service::{Party, Service};
-use crate::writer::{Draft, Queued, RecallDraft, Writer};
+use crate::writer::{self, Draft, Queued, RecallDraft, Writer};
 
 /// A send that passed its checks, and when it arrived.
 pub struct Checked {
-    pub draft: Draft,
+    draft: Draft,
     started: Instant,
 }
 
@@ -44,10 +44,7 @@ pub struct Sent {
 impl Sent {
     /// The answer, once committed (the writer has already queued its push).
     pub async fn committed(self) -> Result<pb::SendResponse, ServiceError> {
-        let committed = self
-            .answer
-            .await
-            .map_err(|_| ServiceError::Unavailable("the message writer stopped".into()))??;
+        let committed = self.answer.await.map_err(|_| writer::stopped())??;
         // Split so that an operator sees whether a slow send waited for MySQL or for a core.
         metrics::histogram!("chat_message_commit_wait_seconds")
             .record(self.queued.elapsed().as_secs_f64());

@@ -65,15 +65,14 @@ async fn run(
                 }
             }
             Some((id, checked)) = checking.next() => {
-                match checked {
-                    // In stream order: this is where the order of the stream becomes the
-                    // order of the conversation.
-                    Ok(checked) => match Checked::enqueue(checked, &service.writer).await {
-                        Ok(sent) => committing.push(async move { (id, sent.committed().await) }),
-                        Err(error) => {
-                            let _ = replies.send(reply(id, Err(error))).await;
-                        }
-                    },
+                // In stream order: this is where the order of the stream becomes the order of
+                // the conversation.
+                let queued = match checked {
+                    Ok(checked) => Checked::enqueue(checked, &service.writer).await,
+                    Err(error) => Err(error),
+                };
+                match queued {
+                    Ok(sent) => committing.push(async move { (id, sent.committed().await) }),
                     Err(error) => {
                         let _ = replies.send(reply(id, Err(error))).await;
                     }

@@ -151,39 +151,37 @@ fn expire(session: &Session) {
     session.end_with(frame, close::KICKED, reason);
 }
 
+/// The frame of a queued item, and whether it ends the session (a close).
+fn frame_of(outbound: Outbound) -> (Frame<'static>, bool) {
+    match outbound {
+        Outbound::Text(bytes) => {
+            metrics::counter!("chat_gateway_frames_out_total").increment(1);
+            (Frame::text(Payload::Owned(bytes.to_vec())), false)
+        }
+        Outbound::Pong(payload) => (Frame::pong(Payload::Owned(payload.to_vec())), false),
+        Outbound::Close(code, reason) => (Frame::close(code, reason.as_bytes()), true),
+    }
+}
+
 /// Writes `frame`, then whatever else is queued already (up to [`FRAMES_PER_FLUSH`]), then
-/// flushes. `Ok(true)` when a close was queued: written, flushed, and the session is over.
+/// flushes. `Ok(true)` once a close is written: the session is over.
 async fn write_batch(
     write: &mut Writer,
     outbound: &mut mpsc::Receiver<Outbound>,
-    frame: Frame<'_>,
+    (frame, mut closing): (Frame<'_>, bool),
 ) -> Result<bool, WebSocketError> {
     write.write_frame(frame).await?;
     for _ in 1..FRAMES_PER_FLUSH {
-        let Ok(next) = outbound.try_recv() else { break };
-        match next {
-            Outbound::Text(bytes) => {
-                metrics::counter!("chat_gateway_frames_out_total").increment(1);
-                write
-                    .write_frame(Frame::text(Payload::Owned(bytes.to_vec())))
-                    .await?;
-            }
-            Outbound::Pong(payload) => {
-                write
-                    .write_frame(Frame::pong(Payload::Owned(payload.to_vec())))
-                    .await?;
-            }
-            Outbound::Close(code, reason) => {
-                write
-                    .write_frame(Frame::close(code, reason.as_bytes()))
-                    .await?;
-                write.flush().await?;
-                return Ok(true);
-            }
+        if closing {
+            break;
         }
+        let Ok(next) = outbound.try_recv() else { break };
+        let (frame, close) = frame_of(next);
+        write.write_frame(frame).await?;
+        closing = close;
     }
     write.flush().await?;
-    Ok(false)
+    Ok(closing)
 }
 
 async fn write_loop(
@@ -205,20 +203,9 @@ async fn write_loop(
                 expire(&session);
                 continue;
             }
-            _ = ping.tick() => Frame::new(true, OpCode::Ping, None, Payload::Borrowed(&[])),
+            _ = ping.tick() => (Frame::new(true, OpCode::Ping, None, Payload::Borrowed(&[])), false),
             next = outbound.recv() => match next {
-                Some(Outbound::Text(bytes)) => {
-                    metrics::counter!("chat_gateway_frames_out_total").increment(1);
-                    Frame::text(Payload::Owned(bytes.to_vec()))
-                }
-                Some(Outbound::Pong(payload)) => Frame::pong(Payload::Owned(payload.to_vec())),
-                Some(Outbound::Close(code, reason)) => {
-                    if write.write_frame(Frame::close(code, reason.as_bytes())).await.is_ok() {
-                        let _ = write.flush().await;
-                    }
-                    session.ended.cancel();
-                    return;
-                }
+                Some(outbound) => frame_of(outbound),
                 None => break,
             },
         };

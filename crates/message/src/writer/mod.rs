@@ -84,7 +84,8 @@ pub struct Writer {
     hasher: std::collections::hash_map::RandomState,
 }
 
-fn stopped() -> ServiceError {
+/// The answer when the writer's shard task is gone.
+pub fn stopped() -> ServiceError {
     ServiceError::Unavailable("the message writer stopped".into())
 }
 
