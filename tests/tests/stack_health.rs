@@ -73,3 +73,23 @@ fn unknown_api_paths_get_a_json_error_from_the_gateway() {
     assert!(response.contains(" 404 "), "{response}");
     assert!(response.contains(r#""code":"not_found""#), "{response}");
 }
+
+/// Never finishes: it waits for a WebSocket frame from a gateway that has no reason to send one
+/// (after the session's `hello`, nothing is asked). Ignored in every normal run;
+/// `cargo xtask test` runs it alone under nextest's `watchdog` profile to check that a hung test
+/// is stopped within its limit, reported TIMEOUT by name, and fails the command.
+#[test]
+#[ignore = "hangs on purpose; run by cargo xtask test's watchdog check only"]
+fn deliberately_hung_wait_for_a_frame_that_never_comes() {
+    let stack = Stack::load();
+    let (user, token) = chat_e2e::api::Api::new().new_user("hang");
+    let public = stack.public_url.trim_start_matches("http://");
+    let mut socket = chat_e2e::rawws::session(public, user, &token);
+    // No ping is sent, so nothing comes until the idle timeout closes the socket; then the
+    // wait goes on regardless.
+    loop {
+        if socket.read().is_err() {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+}

@@ -174,7 +174,7 @@ fn restore(gateways: u16) -> TaskResult {
     stack::up(&Options {
         gateways,
         release: true,
-        json: false,
+        ..Options::default()
     })
 }
 
@@ -206,7 +206,7 @@ fn ensure_release_stack() -> TaskResult<u16> {
     stack::up(&Options {
         gateways,
         release: true,
-        json: false,
+        ..Options::default()
     })?;
     Ok(gateways)
 }

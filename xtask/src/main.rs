@@ -5,7 +5,7 @@
 //! - `status`: what runs, where, and whether it is healthy (`--json` for scripts).
 //! - `down`: stops exactly what `up` started, by pid.
 //! - `test`: the one test command (format, clippy, unit tests, then integration tests on the
-//!   stack).
+//!   stack), every test bounded under cargo-nextest, with a table of where the time went.
 //! - `bench`: a load-generator scenario against a release stack, its report rendered into
 //!   `docs/benchmarks/`.
 
@@ -35,8 +35,16 @@ commands:
               --json          the same as JSON
   down      stop every process that `up` started (by pid)
   test      format check, clippy (-D warnings), unit tests, then the integration
-            tests against the stack (started first when it is not running)
+            tests against the stack (started first when it is not running), all
+            under cargo-nextest with a bound per test (.config/nextest.toml); ends
+            with the wall time of every step and the slowest ten tests
               --gateways N    as for up, when the stack must be started
+              --only PATTERN  the inner loop: build, stack up, then only the tests
+                              whose file (binary) or name contains PATTERN, or a
+                              nextest filterset such as 'binary(friends) & test(~accept)';
+                              no format or clippy check
+              --deadline MIN  stop everything and fail with the report after MIN
+                              minutes (default 80; CI's budget is 90)
   bench     run a load-generator scenario (message) against the stack in release
             mode and write docs/benchmarks/<scenario>.{json,md,svg} and README.md
               cargo xtask bench message [chat-loadgen flags, e.g. --duration 10s]
@@ -79,14 +87,26 @@ pub struct Options {
     pub gateways: u16,
     pub release: bool,
     pub json: bool,
+    /// `test --only`: a filter for the inner loop.
+    pub only: Option<String>,
+    /// `test --deadline`: minutes the whole test command may take.
+    pub deadline_min: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            gateways: 3,
+            release: false,
+            json: false,
+            only: None,
+            deadline_min: 80,
+        }
+    }
 }
 
 fn parse(args: &[String]) -> TaskResult<(String, Options)> {
-    let mut options = Options {
-        gateways: 3,
-        release: false,
-        json: false,
-    };
+    let mut options = Options::default();
     let Some(command) = args.first() else {
         return fail(USAGE);
     };
@@ -102,6 +122,17 @@ fn parse(args: &[String]) -> TaskResult<(String, Options)> {
                             "--gateways takes a number from 1 to 16, not `{value}`"
                         ));
                     }
+                };
+            }
+            "--only" => match rest.next() {
+                Some(pattern) if !pattern.is_empty() => options.only = Some(pattern.clone()),
+                _ => return fail("--only takes a pattern or a nextest filterset"),
+            },
+            "--deadline" => {
+                let value = rest.next().map(String::as_str).unwrap_or("");
+                options.deadline_min = match value.parse() {
+                    Ok(n) if (1..=1440).contains(&n) => n,
+                    _ => return fail(format!("--deadline takes minutes (1-1440), not `{value}`")),
                 };
             }
             "--release" => options.release = true,

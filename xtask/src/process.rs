@@ -5,7 +5,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::{TaskResult, fail, paths};
@@ -155,18 +156,76 @@ pub fn log_tail(name: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// The whole task's deadline, when one is set (`cargo xtask test --deadline`): every command
+/// that [`run`] or [`status_within_deadline`] waits on is stopped, with its children, once it
+/// passes, so a hung build or test fails the task with a report instead of being cut off.
+static DEADLINE: OnceLock<Instant> = OnceLock::new();
+
+/// Sets the deadline of every later [`run`] (first call wins).
+pub fn set_deadline(at: Instant) {
+    let _ = DEADLINE.set(at);
+}
+
 /// Runs a command to completion with inherited output, failing with `what` on a non-zero exit.
 pub fn run(what: &str, command: &mut Command) -> TaskResult {
-    let status = command.status().or_else(|error| {
+    let status = status_within_deadline(what, command)?;
+    if !status.success() {
+        return fail(format!("{what} failed ({status})"));
+    }
+    Ok(())
+}
+
+/// Runs a command to completion and returns its exit status; past the task's deadline the
+/// command and everything it started are stopped (SIGTERM, then SIGKILL) and this fails.
+pub fn status_within_deadline(what: &str, command: &mut Command) -> TaskResult<ExitStatus> {
+    let mut child = command.spawn().or_else(|error| {
         fail(format!(
             "{what}: cannot run {:?}: {error}",
             command.get_program()
         ))
     })?;
-    if !status.success() {
-        return fail(format!("{what} failed ({status})"));
+    let Some(deadline) = DEADLINE.get().copied() else {
+        return Ok(child.wait()?);
+    };
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            stop_tree(child.id());
+            let _ = child.wait();
+            return fail(format!(
+                "{what} was stopped: the task's deadline passed while it ran"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
-    Ok(())
+}
+
+/// Every process below `pid`, children before their own children.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut all = children(pid);
+    let mut next = 0;
+    while next < all.len() {
+        let below = children(all[next]);
+        all.extend(below);
+        next += 1;
+    }
+    all
+}
+
+/// SIGTERM to `pid` and everything below it, SIGKILL to whatever is left 10 s later.
+fn stop_tree(pid: u32) {
+    let mut tree = descendants(pid);
+    tree.insert(0, pid);
+    for &member in &tree {
+        signal(member, "TERM");
+    }
+    let gone = |member: &u32| fs::metadata(format!("/proc/{member}")).is_err();
+    wait_until(Duration::from_secs(10), || tree.iter().all(gone));
+    for member in tree.iter().filter(|member| !gone(member)) {
+        signal(*member, "KILL");
+    }
 }
 
 /// Runs a command and returns its stdout, failing with `what` (and its stderr) otherwise.

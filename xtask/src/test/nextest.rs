@@ -1,0 +1,81 @@
+//! cargo-nextest: found on the PATH (every machine of ours has it), else built once from
+//! crates.io into the cache like RocketMQ; runs one profile of `.config/nextest.toml` and reads
+//! the JUnit report it leaves.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+
+use super::junit::{self, TestCase};
+use crate::{TaskResult, fail, paths, process};
+
+/// The nextest binary, installing it into `~/.cache/chat-cluster/tools` when there is none.
+pub fn binary() -> TaskResult<PathBuf> {
+    let cached = paths::cache_dir().join("tools/bin/cargo-nextest");
+    if let Some(found) = on_path("cargo-nextest").or_else(|| cached.exists().then_some(cached)) {
+        return Ok(found);
+    }
+    println!("cargo-nextest is not installed: building it once into the cache (5-10 minutes)");
+    let root = paths::cache_dir().join("tools");
+    process::run(
+        "cargo install cargo-nextest",
+        Command::new(paths::cargo())
+            .args(["install", "cargo-nextest", "--locked", "--root"])
+            .arg(&root),
+    )?;
+    Ok(root.join("bin/cargo-nextest"))
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo/bin"));
+    }
+    dirs.into_iter()
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// What a run left: its exit status and the tests of its JUnit report.
+pub struct Run {
+    pub status: ExitStatus,
+    pub cases: Vec<TestCase>,
+}
+
+/// `cargo nextest run --workspace --profile <profile> <args>`, output on the terminal (or in
+/// `capture`), bounded by the task's deadline.
+pub fn run(profile: &str, args: &[&str], capture: Option<&PathBuf>) -> TaskResult<Run> {
+    let report = paths::target_dir()
+        .join("nextest")
+        .join(profile)
+        .join("junit.xml");
+    // A report left by an earlier run must not be read as this one's.
+    let _ = fs::remove_file(&report);
+    let mut command = Command::new(binary()?);
+    command
+        .current_dir(paths::repo_root())
+        .env("CARGO", paths::cargo())
+        .args(["nextest", "run", "--workspace", "--profile", profile])
+        .args(args);
+    if let Some(path) = capture {
+        let file = fs::File::create(path)?;
+        command.stdout(file.try_clone()?).stderr(file);
+    } else {
+        command.stdin(Stdio::null());
+    }
+    println!(
+        "nextest run --profile {profile} {}",
+        args.join(" ").replace('\n', " ")
+    );
+    let status = process::status_within_deadline("cargo nextest run", &mut command)?;
+    let cases = match fs::read_to_string(&report) {
+        Ok(xml) => junit::parse(&xml),
+        Err(_) if status.success() => {
+            return fail(format!("nextest left no report at {}", report.display()));
+        }
+        Err(_) => Vec::new(),
+    };
+    Ok(Run { status, cases })
+}
