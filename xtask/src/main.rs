@@ -21,6 +21,7 @@ mod services;
 mod stack;
 mod status;
 mod test;
+mod web;
 
 use std::process::ExitCode;
 

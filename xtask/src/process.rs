@@ -80,6 +80,17 @@ fn parent_pid(stat: &str) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The arguments `pid` was started with (program first).
+pub fn command_line(pid: u32) -> Option<Vec<String>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|byte| *byte == 0)
+            .filter(|arg| !arg.is_empty())
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect(),
+    )
+}
+
 /// The live pid of component `name`, when its pid file points at our process.
 pub fn running_pid(name: &str, marker: &str) -> Option<u32> {
     recorded_pid(name).filter(|pid| is_ours(*pid, marker))

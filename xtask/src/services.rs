@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::components::{Component, ports};
-use crate::{TaskResult, fail, paths, process};
+use crate::{TaskResult, fail, paths, process, web};
 
 /// How long a service may take to report SERVING after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,7 +48,9 @@ fn command(component: &Component, release: bool) -> Command {
             .args([
                 "--metrics-addr",
                 &ports::nth(ports::GATEWAY_METRICS_BASE, index),
-            ]);
+            ])
+            .arg("--web-dir")
+            .arg(web::dist());
     }
     command
 }
@@ -58,18 +60,27 @@ pub fn ensure(component: &Component, release: bool) -> TaskResult {
     let name = &component.name;
     let binary = paths::binary(binary_name(component), release);
     if let Some(pid) = process::running_pid(name, &component.marker) {
-        let rebuilt = match (
-            process::modified(&binary),
-            process::modified(&process::pid_file(name)),
-        ) {
-            (Some(built), Some(started)) => built > started,
-            _ => false,
-        };
+        let wanted = command(component, release);
+        let flags_changed = process::command_line(pid).is_some_and(|running| {
+            let wanted: Vec<String> = std::iter::once(wanted.get_program())
+                .chain(wanted.get_args())
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect();
+            running != wanted
+        });
+        let rebuilt = flags_changed
+            || match (
+                process::modified(&binary),
+                process::modified(&process::pid_file(name)),
+            ) {
+                (Some(built), Some(started)) => built > started,
+                _ => false,
+            };
         if !rebuilt {
             println!("{name:<10} already running (pid {pid})");
             return wait_healthy(component, release);
         }
-        println!("{name:<10} binary changed: restarting (pid {pid})");
+        println!("{name:<10} binary or flags changed: restarting (pid {pid})");
         process::stop(pid, &component.marker, Duration::from_secs(10));
     }
     if !binary.exists() {

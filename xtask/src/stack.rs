@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::components::{self, Component, ports};
-use crate::{Options, TaskResult, infra, nginx, paths, process, rocketmq, services, status};
+use crate::{Options, TaskResult, infra, nginx, paths, process, rocketmq, services, status, web};
 
 /// The most gateways `down` looks for (the `--gateways` limit).
 const MAX_GATEWAYS: u16 = 16;
@@ -20,6 +20,7 @@ pub fn up(options: &Options) -> TaskResult {
     infra::ensure_redis()?;
     rocketmq::ensure_installed()?;
     services::build(options.release)?;
+    web::ensure_built()?;
     rocketmq::ensure_running(options.release)?;
     nginx::ensure(options.gateways)?;
     for component in components.iter().filter(|c| is_workspace_service(c)) {

@@ -1,6 +1,7 @@
 //! Flags and environment variables of the gateway.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chat_common::CommonFlags;
@@ -80,6 +81,12 @@ pub struct Config {
         default_value = ""
     )]
     pub cors_origins: Vec<String>,
+
+    /// Directory of the built browser client (`web/dist`), served at `/` for every GET or HEAD
+    /// outside /api, /ws and /debug: files as they are, index.html for client-side routes.
+    /// Unset: no client is served and `/` answers the API's JSON 404.
+    #[arg(long, env = "CHAT_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 
     /// WebSocket sessions one user may hold here (the oldest is kicked beyond).
     #[arg(long, env = "CHAT_GATEWAY_MAX_SESSIONS_PER_USER", default_value_t = 5)]

@@ -1,6 +1,6 @@
 //! The public HTTP server: the WebSocket endpoint (`/ws`, `/ws/{uid}`), REST under /api/v1,
-//! `/debug/whoami`; every response names the gateway (`x-chat-gateway`), and unknown paths get
-//! JSON errors.
+//! `/debug/whoami`, and with `--web-dir` the browser client at `/` (`web.rs`); every response
+//! names the gateway (`x-chat-gateway`), and unknown paths get JSON errors.
 
 use std::sync::Arc;
 
@@ -25,21 +25,25 @@ pub struct GatewayState {
 }
 
 /// Serves the public API (`ws` and `rest` hold the WebSocket and `/api/v1` routes) on
-/// `listener` until shutdown.
+/// `listener` until shutdown; `web` (the browser client) answers what no route matched.
 pub fn spawn(
     listener: TcpListener,
     state: GatewayState,
     ws: Router,
     rest: Router,
+    web: Option<Router>,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
         .route("/debug/whoami", get(whoami))
         .with_state(Arc::new(state.clone()))
         .merge(ws)
-        .merge(rest)
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state, name_the_gateway));
+        .merge(rest);
+    let app = match web {
+        Some(web) => app.merge(web),
+        None => app.fallback(not_found),
+    };
+    let app = app.layer(middleware::from_fn_with_state(state, name_the_gateway));
     tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(error) = axum::serve(listener, app)
@@ -79,9 +83,14 @@ async fn whoami(State(state): State<Arc<GatewayState>>) -> Json<serde_json::Valu
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
+    not_found_at(uri.path())
+}
+
+/// The API's 404 for `path`.
+pub fn not_found_at(path: &str) -> Response {
     error(
         StatusCode::NOT_FOUND,
         "not_found",
-        format!("no such endpoint: {}", uri.path()),
+        format!("no such endpoint: {path}"),
     )
 }

@@ -11,6 +11,7 @@ mod presence;
 mod push;
 mod rest;
 mod sends;
+mod web;
 mod ws;
 
 use std::process::ExitCode;
@@ -139,7 +140,8 @@ async fn run(config: Config) -> Result<(), StartupError> {
         config.body_limit,
         &origins,
     );
-    let public_server = http::spawn(public, state, ws_routes, rest, shutdown.clone());
+    let web = config.web_dir.as_deref().map(web::router);
+    let public_server = http::spawn(public, state, ws_routes, rest, web, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;
     let _ = tokio::join!(
         public_server,
