@@ -1,5 +1,5 @@
 //! `test`: the one test command. Cheap checks first, so a formatting slip fails in seconds;
-//! the stack is brought up only for the integration tests. Every test runs under cargo-nextest
+//! the stack is brought up only for the integration and browser tests. Every test runs under cargo-nextest
 //! with a bound (`.config/nextest.toml`), the whole command under a deadline, and the end is
 //! one table of where the time went.
 
@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use junit::{Outcome, TestCase};
 use steps::Steps;
 
-use crate::{Options, TaskResult, fail, infra, paths, process, services, stack};
+use crate::components::ports;
+use crate::{Options, TaskResult, fail, infra, paths, process, services, stack, web};
 
 /// The test that hangs on purpose (`tests/tests/stack_health.rs`), run by the watchdog check.
 const HUNG_TEST: &str = "deliberately_hung_wait_for_a_frame_that_never_comes";
@@ -74,9 +75,14 @@ fn everything(steps: &mut Steps, options: &Options) -> TaskResult {
     steps.step("build", || services::build(false))?;
     steps.step("nextest", nextest::binary)?;
     tests(steps, "unit tests", &["--lib", "--bins"])?;
+    steps.step("web build", web::ensure_built)?;
+    steps.step("web unit tests", web::unit)?;
     steps.step("stack up", || stack::up(&debug(options)))?;
     tests(steps, "integration tests", &["--test", "*"])?;
-    steps.step("watchdog check", watchdog_check)
+    steps.step("watchdog check", watchdog_check)?;
+    steps.step("browser tests", || {
+        web::e2e(&format!("http://{}", ports::PUBLIC))
+    })
 }
 
 /// The inner loop: the tests matching `pattern` against the running stack (started if needed),

@@ -1,0 +1,19 @@
+// Short names for the shapes in the generated schema (src/api/schema.d.ts, `npm run gen:api`),
+// so that the rest of the client never restates a server type by hand.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type User = Schemas['User'];
+export type Relation = Schemas['Relation'];
+export type FriendRequest = Schemas['FriendRequest'];
+export type Friend = Schemas['Friend'];
+export type Group = Schemas['Group'];
+export type GroupMember = Schemas['GroupMember'];
+export type Notification = Schemas['Notification'];
+export type ConversationKind = Schemas['ConversationKind'];
+export type Content = Schemas['Content'];
+export type ChatMessage = Schemas['ChatMessage'];
+export type Conversation = Schemas['Conversation'];
+export type UnreadConversation = Schemas['UnreadConversation'];
+export type ApiError = Schemas['Error'];

@@ -1,0 +1,52 @@
+// Sends that the server has not acknowledged yet. They are kept (with their client_msg_id)
+// across reconnects and sent again: `send` is idempotent on client_msg_id, so a send that was
+// stored before the connection dropped comes back as `duplicate` and is not stored twice.
+import type { Content, ConversationKind } from '../api/types';
+
+export type Pending = {
+  client_msg_id: string;
+  conversation_id: string;
+  kind: ConversationKind;
+  target_id: number;
+  content: Content;
+  created_ms: number;
+  state: 'sending' | 'failed';
+  error?: string;
+};
+
+export type Outbox = readonly Pending[];
+
+/** The status shown under one of my messages. */
+export type OwnStatus = 'sending' | 'failed' | 'sent' | 'read';
+
+export function newClientMsgId(random: () => string = () => crypto.randomUUID()): string {
+  // At most 64 characters (SendRequest.client_msg_id); a UUID is unique per sender.
+  return `w-${random()}`;
+}
+
+export function addPending(outbox: Outbox, p: Pending): Outbox {
+  return outbox.some((q) => q.client_msg_id === p.client_msg_id) ? outbox : [...outbox, p];
+}
+
+/** Drops a send once it is acked (or seen as a stored message). */
+export function removePending(outbox: Outbox, clientMsgId: string): Outbox {
+  return outbox.some((p) => p.client_msg_id === clientMsgId) ? outbox.filter((p) => p.client_msg_id !== clientMsgId) : outbox;
+}
+
+export function failPending(outbox: Outbox, clientMsgId: string, error: string): Outbox {
+  return outbox.map((p) => (p.client_msg_id === clientMsgId ? { ...p, state: 'failed', error } : p));
+}
+
+export function retryPending(outbox: Outbox, clientMsgId: string): Outbox {
+  return outbox.map((p) => (p.client_msg_id === clientMsgId ? { ...p, state: 'sending', error: undefined } : p));
+}
+
+/** What goes out again after a reconnect: everything still in flight, oldest first (keeps order). */
+export function toResend(outbox: Outbox): Pending[] {
+  return outbox.filter((p) => p.state === 'sending').sort((a, b) => a.created_ms - b.created_ms);
+}
+
+/** A stored own message is "read" once the peer's read cursor reached its seq. */
+export function storedStatus(seq: number, peerReadSeq: number): OwnStatus {
+  return seq <= peerReadSeq ? 'read' : 'sent';
+}

@@ -1,0 +1,70 @@
+// My groups, their members, and the group actions of this slice: create, invite, join, leave.
+import { signal } from '@preact/signals';
+import { api, call } from '../api/client';
+import type { Group, GroupMember } from '../api/types';
+import { rememberUsers } from './users';
+
+export type JoinMode = NonNullable<Group['join_mode']>;
+export const JOIN_MODES: readonly JoinMode[] = ['open', 'approval', 'invite_only', 'password'];
+
+export const groups = signal<readonly Group[]>([]);
+/** Members of the groups whose member list was opened, by group id. */
+export const members = signal<Readonly<Record<number, readonly GroupMember[]>>>({});
+
+export async function loadGroups(): Promise<void> {
+  const all: Group[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call(api.GET('/groups', { params: { query: { cursor, limit: 200 } } }));
+    all.push(...(page.groups ?? []));
+    cursor = page.next_cursor || undefined;
+  } while (cursor);
+  groups.value = all;
+}
+
+export function groupName(groupId: number): string | null {
+  return groups.value.find((g) => g.group_id === groupId)?.name ?? null;
+}
+
+export type NewGroup = { name: string; join_mode: JoinMode; password?: string; member_ids: number[] };
+
+export async function createGroup(g: NewGroup): Promise<Group | undefined> {
+  const answer = await call(
+    api.POST('/groups', {
+      body: { name: g.name, join_mode: g.join_mode, password: g.join_mode === 'password' ? g.password : undefined, member_ids: g.member_ids },
+    }),
+  );
+  await loadGroups();
+  return answer.group;
+}
+
+export async function loadMembers(groupId: number): Promise<void> {
+  const all: GroupMember[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call(api.GET('/groups/{id}/members', { params: { path: { id: groupId }, query: { cursor, limit: 200 } } }));
+    all.push(...(page.members ?? []));
+    cursor = page.next_cursor || undefined;
+  } while (cursor);
+  members.value = { ...members.value, [groupId]: all };
+  rememberUsers(all.map((m) => m.user));
+}
+
+export async function invite(groupId: number, userIds: number[]): Promise<void> {
+  await call(api.POST('/groups/{id}/invitations', { params: { path: { id: groupId } }, body: { user_ids: userIds } }));
+  await Promise.all([loadMembers(groupId), loadGroups()]);
+}
+
+/** Joins by id; an approval group answers `pending_approval` until an admin approves. */
+export async function join(groupId: number, password: string): Promise<'joined' | 'pending_approval'> {
+  const answer = await call(api.POST('/groups/{id}/join', { params: { path: { id: groupId } }, body: { password: password || undefined } }));
+  await loadGroups();
+  return answer.outcome ?? 'joined';
+}
+
+export async function leave(groupId: number): Promise<void> {
+  await call(api.POST('/groups/{id}/leave', { params: { path: { id: groupId } } }));
+  const { [groupId]: _gone, ...rest } = members.value;
+  members.value = rest;
+  await loadGroups();
+}

@@ -1,0 +1,49 @@
+// My sends: into the outbox, out as `send` frames, and again after a reconnect with the same
+// client_msg_id until acked (the ack itself is merged by chat.ts like any message).
+import type { Content } from '../api/types';
+import { peerOf } from '../logic/conversationId';
+import { addPending, failPending, newClientMsgId, retryPending, toResend, type Pending } from '../logic/outbox';
+import type { ErrorFrame } from '../ws/frames';
+import { conversations, me, outbox, transmit } from './chatStore';
+
+function transmitPending(p: Pending): void {
+  transmit({ type: 'send', client_msg_id: p.client_msg_id, kind: p.kind, target_id: p.target_id, content: p.content });
+}
+
+/** Sends a text; it shows as "sending" until the ack, and waits in the outbox while offline. */
+export function sendText(id: string, text: string): void {
+  const c = conversations.value.find((x) => x.conversation_id === id);
+  const kind = id.startsWith('g:') ? 'group' : 'direct';
+  const target = kind === 'direct' ? peerOf(id, me()) : Number(id.slice(2));
+  if (target === null || !Number.isFinite(target)) return;
+  const content: Content = { type: 'text', text };
+  const p: Pending = {
+    client_msg_id: newClientMsgId(),
+    conversation_id: id,
+    kind: c?.kind ?? kind,
+    target_id: target,
+    content,
+    created_ms: Date.now(),
+    state: 'sending',
+  };
+  outbox.value = addPending(outbox.value, p);
+  transmitPending(p);
+}
+
+export function retry(clientMsgId: string): void {
+  outbox.value = retryPending(outbox.value, clientMsgId);
+  const p = outbox.value.find((x) => x.client_msg_id === clientMsgId);
+  if (p) transmitPending(p);
+}
+
+/** After a hello: every unacked send again, oldest first (the server keeps their order). */
+export function resendAll(): void {
+  for (const p of toResend(outbox.value)) transmitPending(p);
+}
+
+export function onSendError(frame: ErrorFrame): void {
+  if (!frame.client_msg_id) return;
+  // `unavailable`: maybe stored, maybe not; the resend after the next hello settles it.
+  if (frame.code === 'unavailable') return;
+  outbox.value = failPending(outbox.value, frame.client_msg_id, frame.message);
+}

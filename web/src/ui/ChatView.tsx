@@ -1,0 +1,35 @@
+import { t } from '../i18n';
+import { peerOf } from '../logic/conversationId';
+import * as chat from '../state/chat';
+import { session } from '../state/session';
+import { friends } from '../state/social';
+import { Avatar } from './Avatar';
+import { Composer } from './Composer';
+import { conversationTitle } from './ConversationList';
+import { MessageList } from './MessageList';
+import { Presence } from './Presence';
+
+/** One conversation: header, history (pages older on scroll up) and the composer. */
+export function ChatView({ id }: { id: string }) {
+  const me = session.value?.userId ?? 0;
+  const peer = peerOf(id, me);
+  const kind = id.startsWith('g:') ? 'group' : 'direct';
+  const title = conversationTitle({ conversation_id: id, kind, target_id: peer ?? Number(id.slice(2)) }, me);
+  const friend = peer === null ? undefined : friends.value.find((f) => f.user?.user_id === peer)?.user;
+  return (
+    <section class="chat" data-testid="chat-view" data-conversation-id={id} aria-label={title}>
+      <header class="chat-head">
+        <button type="button" class="icon back" data-testid="back-button" aria-label={t('back')} onClick={chat.close}>
+          ‹
+        </button>
+        <Avatar id={peer ?? 0} name={title} />
+        <div class="who">
+          <strong data-testid="chat-title">{title}</strong>
+          {friend && <Presence user={friend} />}
+        </div>
+      </header>
+      <MessageList id={id} />
+      <Composer id={id} />
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+import type { Content } from '../api/types';
+import { t } from '../i18n';
+import type { OwnStatus } from '../logic/outbox';
+import { displayName } from '../state/users';
+import { contentText, shortTime } from './format';
+
+type Props = {
+  mine: boolean;
+  senderId: number;
+  showSender: boolean;
+  content: Content;
+  timeMs: number;
+  seq?: number;
+  status?: OwnStatus;
+  onRetry?: () => void;
+};
+
+const statusLabel: Record<OwnStatus, () => string> = {
+  sending: () => t('sending'),
+  sent: () => t('sent'),
+  read: () => t('read'),
+  failed: () => t('failed'),
+};
+
+export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, onRetry }: Props) {
+  return (
+    <div
+      class={`msg ${mine ? 'mine' : 'theirs'}${content.type === 'recalled' ? ' recalled' : ''}`}
+      data-testid="message"
+      data-seq={seq ?? ''}
+      data-mine={mine ? 'true' : 'false'}
+      data-status={status ?? ''}
+    >
+      {showSender && !mine && <span class="sender">{displayName(senderId)}</span>}
+      <div class="bubble">
+        <p class="text" data-testid="message-text">
+          {contentText(content)}
+        </p>
+        <span class="meta">
+          <time>{shortTime(timeMs)}</time>
+          {status && (
+            <span class={`status status-${status}`} data-testid="message-status">
+              {statusLabel[status]()}
+            </span>
+          )}
+          {onRetry && (
+            <button type="button" class="link" onClick={onRetry}>
+              {t('retry')}
+            </button>
+          )}
+        </span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { addPending, failPending, newClientMsgId, removePending, retryPending, storedStatus, toResend, type Pending } from '../src/logic/outbox';
+
+const p = (id: string, created: number): Pending => ({
+  client_msg_id: id,
+  conversation_id: 'd:1:2',
+  kind: 'direct',
+  target_id: 2,
+  content: { type: 'text', text: id },
+  created_ms: created,
+  state: 'sending',
+});
+
+describe('outbox', () => {
+  it('resends unacked sends oldest first with the same ids', () => {
+    let box = addPending([], p('b', 2));
+    box = addPending(box, p('a', 1));
+    box = addPending(box, p('a', 1));
+    expect(toResend(box).map((x) => x.client_msg_id)).toEqual(['a', 'b']);
+  });
+
+  it('drops acked sends and keeps failed ones out of the resend until retried', () => {
+    let box = addPending(addPending([], p('a', 1)), p('b', 2));
+    box = removePending(box, 'a');
+    box = failPending(box, 'b', 'forbidden');
+    expect(toResend(box)).toEqual([]);
+    box = retryPending(box, 'b');
+    expect(toResend(box).map((x) => x.client_msg_id)).toEqual(['b']);
+  });
+
+  it('makes ids within the 64-character limit', () => {
+    expect(newClientMsgId().length).toBeLessThanOrEqual(64);
+  });
+
+  it('shows read once the peer cursor reaches the seq', () => {
+    expect(storedStatus(5, 4)).toBe('sent');
+    expect(storedStatus(5, 5)).toBe('read');
+  });
+});
