@@ -10,6 +10,7 @@ use chat_proto::push::push::Payload;
 use sea_orm::DatabaseConnection;
 
 use crate::access::{Access, GroupMembers};
+use crate::clock::now_ms;
 use crate::content::ContentLimits;
 use crate::conversation::ConversationId;
 use crate::pushes::Pushes;
@@ -56,6 +57,33 @@ impl Service {
             ConversationId::Group(group) => {
                 Ok(Party::Group(self.access.member_of(group, user).await?))
             }
+        }
+    }
+
+    /// Ok when `actor` may put a signal (typing, a read receipt) on the others' screens in
+    /// `conversation`, which `authorize_read` already let them see: the rules of sending, since
+    /// a signal reaches the peer like a message does. Friends that did not block each other for
+    /// 1:1; unmuted members for a group.
+    pub async fn authorize_signal(
+        &self,
+        actor: u64,
+        conversation: &ConversationId,
+        party: &Party,
+    ) -> Result<(), ServiceError> {
+        match (*conversation, party) {
+            (ConversationId::Direct { low, high }, _) => {
+                let peer = if low == actor { high } else { low };
+                self.access.may_message(actor, peer).await
+            }
+            (ConversationId::Group(_), Party::Group(members)) => {
+                match members.muted_until(actor, now_ms()) {
+                    Some(until) => Err(ServiceError::Forbidden(format!(
+                        "you are muted in this group until {until} (ms since the epoch)"
+                    ))),
+                    None => Ok(()),
+                }
+            }
+            (ConversationId::Group(_), Party::Direct) => Ok(()),
         }
     }
 

@@ -179,9 +179,17 @@ impl Service {
             reads::mark_read(&self.db, user, &key, target).await?
         };
         if target > 0 {
-            let recipients = match party {
-                Party::Direct => Service::audience(&conversation, &party),
-                Party::Group(_) => vec![user],
+            // The peer learns of my reading only while we may message each other: an ex-friend
+            // or a user I blocked (or who blocked me) gets no receipt. My own sessions always do.
+            let to_peer = matches!(party, Party::Direct)
+                && self
+                    .authorize_signal(user, &conversation, &party)
+                    .await
+                    .is_ok();
+            let recipients = if to_peer {
+                Service::audience(&conversation, &party)
+            } else {
+                vec![user]
             };
             let receipt = Payload::ReadReceipt(ReadReceipt {
                 conversation_id: key,
@@ -239,6 +247,7 @@ impl Service {
         let conversation = ConversationId::parse(&request.conversation_id)?;
         let actor = request.actor_id;
         let party = self.authorize_read(actor, &conversation).await?;
+        self.authorize_signal(actor, &conversation, &party).await?;
         let others: Vec<u64> = Service::audience(&conversation, &party)
             .into_iter()
             .filter(|user| *user != actor)
