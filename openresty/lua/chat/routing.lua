@@ -247,6 +247,24 @@ local function reject(status, code, message)
     return ngx.exit(status)
 end
 
+-- A token in the query string (the seed's client, and our last resort) moves into the
+-- Authorization header (unless one is there already), so that neither the gateway's request
+-- line nor any log holds it. Returns `upstream` without the token argument.
+local function token_to_header(upstream)
+    local args = ngx.req.get_uri_args(100)
+    if args.token == nil then
+        return upstream
+    end
+    if type(args.token) == "string" and args.token ~= "" and not ngx.var.http_authorization then
+        ngx.req.set_header("Authorization", "Bearer " .. args.token)
+    end
+    args.token = nil
+    local rest = ngx.encode_args(args)
+    local path = match(upstream, "^[^?]*")
+    if rest == "" then return path end
+    return path .. "?" .. rest
+end
+
 -- Returns nothing after setting $backend/$upstream_uri, or (status, code, message).
 local function ws_target()
     local uri, upstream = ngx.var.uri, ngx.var.request_uri
@@ -268,6 +286,7 @@ local function ws_target()
     if not upstream then
         upstream = "/ws/" .. uid .. ngx.var.is_args .. (ngx.var.args or "")
     end
+    upstream = token_to_header(upstream)
 
     local t, addr = current(), nil
     if t then
