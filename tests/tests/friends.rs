@@ -419,3 +419,47 @@ fn search_shows_pending_requests_either_way() {
     );
     assert_eq!(seen_by_kim.body["hits"][0]["relation"], "request_received");
 }
+
+/// Malformed query strings and path ids get a 400 with the API's JSON error body on every
+/// route (issue 19: nine GET routes answered axum's plain text, and `+1` passed as an id).
+#[test]
+fn malformed_queries_and_ids_get_json_400s() {
+    let api = Api::new();
+    let (_, token) = api.new_user("badq");
+    for path in [
+        "/friends?limit=-1",
+        "/friends/requests?limit=x",
+        "/blocks?limit=-1",
+        "/groups?limit=-1",
+        "/groups/1/members?limit=-1",
+        "/groups/1/join-requests?limit=-1",
+        "/notifications?after_id=-1",
+        "/users",
+        "/users/search?q=a&limit=-1",
+    ] {
+        let reply = api.call("GET", path, Some(&token), None);
+        assert_eq!(reply.status, 400, "{path}: {reply:?}");
+        assert_eq!(reply.body["code"], "invalid_query", "{path}: {reply:?}");
+    }
+    for (method, path) in [
+        ("GET", "/groups/+1"),
+        ("DELETE", "/groups/+1/members/2"),
+        ("GET", "/groups/01x"),
+    ] {
+        let reply = api.call(method, path, Some(&token), None);
+        assert_eq!(reply.status, 400, "{path}: {reply:?}");
+        assert_eq!(reply.body["code"], "invalid_id", "{path}: {reply:?}");
+    }
+    let seq = api.call(
+        "POST",
+        "/conversations/d:1:2/messages/+3/recall",
+        Some(&token),
+        None,
+    );
+    assert_eq!(seq.status, 400, "{seq:?}");
+    assert_eq!(seq.body["code"], "invalid_seq", "{seq:?}");
+    // A known path with a method it does not serve: 405 with the JSON body, not an empty one.
+    let method = api.call("PUT", "/friends", Some(&token), None);
+    assert_eq!(method.status, 405, "{method:?}");
+    assert_eq!(method.body["code"], "method_not_allowed", "{method:?}");
+}

@@ -43,7 +43,9 @@ pub fn spawn(
         Some(web) => app.merge(web),
         None => app.fallback(not_found),
     };
-    let app = app.layer(middleware::from_fn_with_state(state, name_the_gateway));
+    let app = app
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state, name_the_gateway));
     tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(error) = axum::serve(listener, app)
@@ -84,6 +86,15 @@ async fn whoami(State(state): State<Arc<GatewayState>>) -> Json<serde_json::Valu
 
 async fn not_found(uri: axum::http::Uri) -> Response {
     not_found_at(uri.path())
+}
+
+/// A known path with another method: the API's JSON body rather than axum's empty 405.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not served at {}", uri.path()),
+    )
 }
 
 /// The API's 404 for `path`.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chat_proto::account as pb;
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::RestState;
 use super::error::ApiError;
-use super::extract::{Caller, ClientAddr, JsonBody};
+use super::extract::{Caller, ClientAddr, JsonBody, QueryParams};
 
 /// A user as the API shows it.
 pub fn user_json(user: &UserProfile) -> Value {
@@ -186,7 +186,7 @@ pub struct UserIds {
 pub async fn users(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(query): Query<UserIds>,
+    QueryParams(query): QueryParams<UserIds>,
 ) -> Result<Json<Value>, ApiError> {
     let user_ids = query
         .ids
@@ -226,7 +226,7 @@ pub struct Search {
 pub async fn search(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(query): Query<Search>,
+    QueryParams(query): QueryParams<Search>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account

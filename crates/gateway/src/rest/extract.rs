@@ -122,6 +122,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// A path number as ids and seqs are written: decimal digits only, above 0. Rust's `u64` parser
+/// also takes `+1`, which would give one resource two paths.
+pub fn positive_number(raw: &str) -> Option<u64> {
+    if raw.is_empty() || !raw.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok().filter(|number| *number > 0)
+}
+
 /// A positive numeric id from the path (`/friends/{id}`); anything else is a 400 in the API's
 /// format rather than axum's plain-text rejection.
 pub struct IdPath(pub u64);
@@ -140,17 +149,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
                         "the path needs an id",
                     )
                 })?;
-        raw.parse()
-            .ok()
-            .filter(|id| *id > 0)
-            .map(Self)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_id",
-                    format!("`{raw}` is not an id"),
-                )
-            })
+        positive_number(&raw).map(Self).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_id",
+                format!("`{raw}` is not an id"),
+            )
+        })
     }
 }
 
@@ -172,8 +177,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPair {
             axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| bad())?;
-        match (a.parse::<u64>(), b.parse::<u64>()) {
-            (Ok(a), Ok(b)) if a > 0 && b > 0 => Ok(Self(a, b)),
+        match (positive_number(&a), positive_number(&b)) {
+            (Some(a), Some(b)) => Ok(Self(a, b)),
             _ => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_id",
@@ -249,17 +254,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SeqPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let raw = path_param(parts, state, "seq").await.unwrap_or_default();
-        raw.parse()
-            .ok()
-            .filter(|seq| *seq > 0)
-            .map(Self)
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_seq",
-                    format!("`{raw}` is not a message seq"),
-                )
-            })
+        positive_number(&raw).map(Self).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_seq",
+                format!("`{raw}` is not a message seq"),
+            )
+        })
     }
 }
 
@@ -275,6 +276,25 @@ async fn path_param<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_numbers_are_plain_decimal_digits_above_zero() {
+        assert_eq!(positive_number("1"), Some(1));
+        assert_eq!(positive_number("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "0",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1e3",
+            "0x10",
+            "18446744073709551616",
+        ] {
+            assert_eq!(positive_number(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn conversation_ids_of_both_kinds_pass() {

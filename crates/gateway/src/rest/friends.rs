@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chat_proto::account as pb;
 use chat_proto::common::PageRequest;
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::RestState;
 use super::accounts::user_json;
 use super::error::ApiError;
-use super::extract::{Caller, IdPath, JsonBody};
+use super::extract::{Caller, IdPath, JsonBody, QueryParams};
 
 fn request_json(request: &pb::FriendRequest) -> Value {
     let status = match pb::FriendRequestStatus::try_from(request.status)
@@ -91,7 +91,7 @@ pub async fn send_request(
 pub async fn list_requests(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let direction = match page.direction.as_deref() {
         None | Some("incoming") => pb::RequestDirection::Incoming,
@@ -190,7 +190,7 @@ pub async fn cancel(
 pub async fn list_friends(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account
@@ -282,7 +282,7 @@ pub async fn unblock(
 pub async fn list_blocked(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account

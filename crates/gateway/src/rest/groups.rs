@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chat_proto::account as pb;
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::RestState;
 use super::accounts::user_json;
 use super::error::ApiError;
-use super::extract::{Caller, IdPair, IdPath, JsonBody};
+use super::extract::{Caller, IdPair, IdPath, JsonBody, QueryParams};
 use super::friends::Page;
 
 fn mode_name(mode: i32) -> &'static str {
@@ -134,7 +134,7 @@ pub async fn create(
 pub async fn mine(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account
@@ -224,7 +224,7 @@ pub async fn members(
     State(state): State<Arc<RestState>>,
     caller: Caller,
     IdPath(id): IdPath,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account
@@ -313,7 +313,7 @@ pub async fn join_requests(
     State(state): State<Arc<RestState>>,
     caller: Caller,
     IdPath(id): IdPath,
-    Query(page): Query<Page>,
+    QueryParams(page): QueryParams<Page>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chat_proto::account as pb;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::RestState;
 use super::error::ApiError;
-use super::extract::Caller;
+use super::extract::{Caller, QueryParams};
 
 /// The notification kind as the API names it.
 pub fn kind_name(kind: i32) -> &'static str {
@@ -52,7 +52,7 @@ pub struct Cursor {
 pub async fn list(
     State(state): State<Arc<RestState>>,
     caller: Caller,
-    Query(cursor): Query<Cursor>,
+    QueryParams(cursor): QueryParams<Cursor>,
 ) -> Result<Json<Value>, ApiError> {
     let reply = state
         .account
