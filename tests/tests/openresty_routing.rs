@@ -160,3 +160,45 @@ fn a_token_in_the_query_string_reaches_no_log() {
         "the session's line names the path without its query"
     );
 }
+
+/// What OpenResty refuses itself, before any gateway is asked, answers the API's JSON error body
+/// too (issue 19: these were nginx's HTML pages).
+#[test]
+fn openresty_refusals_are_json() {
+    let stack = chat_e2e::Stack::load();
+    let public = stack.public_url.trim_start_matches("http://");
+    let long_uri = format!(
+        "GET /api/v1/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let big_header = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let cases = [
+        (long_uri.as_str(), 414, "uri_too_long"),
+        ("GARBAGE\r\n\r\n", 400, "bad_request"),
+        (
+            "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+            400,
+            "bad_request",
+        ),
+        ("GET / HTTP/1.1\r\n\r\n", 400, "bad_request"),
+        (big_header.as_str(), 400, "bad_request"),
+    ];
+    for (request, status, code) in cases {
+        let response = chat_e2e::http_request(public, request);
+        let shown: String = response.chars().take(200).collect();
+        assert!(
+            response.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{status} expected: {shown}"
+        );
+        assert!(
+            header(&response, "content-type") == Some("application/json"),
+            "{shown}"
+        );
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+        assert_eq!(json["code"], code, "{shown}");
+    }
+}
