@@ -75,7 +75,11 @@ impl From<Status> for ApiError {
                 (StatusCode::CONFLICT, "conflict")
             }
             Code::ResourceExhausted => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Code::Unavailable | Code::DeadlineExceeded => {
+            // Our services never answer Unknown or Cancelled themselves: those are a call that
+            // died with its backend (tonic's "transport error"), whose outcome is unknown. The
+            // client must retry it (sends are idempotent on client_msg_id), not give it up as
+            // `internal` while the peer may already have the message.
+            Code::Unavailable | Code::DeadlineExceeded | Code::Unknown | Code::Cancelled => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -110,6 +114,20 @@ impl From<Status> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_that_died_with_its_backend_is_unavailable_not_internal() {
+        for status in [
+            Status::unknown("transport error"),
+            Status::cancelled("h2 protocol error: stream reset"),
+            Status::unavailable("tcp connect error"),
+        ] {
+            let error = ApiError::from(status);
+            assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(error.code, "unavailable");
+        }
+        assert_eq!(ApiError::from(Status::internal("bug")).code, "internal");
+    }
 
     #[test]
     fn statuses_map_to_http_with_the_services_code() {
