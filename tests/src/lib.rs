@@ -41,6 +41,16 @@ pub struct RocketMqAddrs {
     pub push_topic: String,
 }
 
+/// The S3-compatible object store as the stack runs it (`s3s-fs`, path-style requests,
+/// SigV4 with any region). The secret key is read from `secret_key_file`, never copied here.
+#[derive(Debug, Clone, Deserialize)]
+pub struct S3Addrs {
+    pub endpoint: String,
+    pub bucket: String,
+    pub access_key: String,
+    pub secret_key_file: PathBuf,
+}
+
 /// The running stack, as `cargo xtask up` described it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Stack {
@@ -51,6 +61,9 @@ pub struct Stack {
     pub mysql_url: String,
     pub redis_url: String,
     pub rocketmq: RocketMqAddrs,
+    /// Absent in a `stack.json` written before the object store joined the stack.
+    #[serde(default)]
+    pub s3: Option<S3Addrs>,
     pub router: ServiceAddrs,
     pub account: ServiceAddrs,
     pub message: ServiceAddrs,

@@ -8,6 +8,7 @@ pub mod ports {
     pub const REDIS: &str = "127.0.0.1:6379";
     pub const NAMESRV: &str = "127.0.0.1:9876";
     pub const BROKER: &str = "127.0.0.1:10911";
+    pub const S3: &str = "127.0.0.1:9014";
     pub const PUBLIC: &str = "127.0.0.1:8080";
     pub const ROUTER_GRPC: &str = "127.0.0.1:50051";
     pub const ROUTER_HTTP: &str = "127.0.0.1:8090";
@@ -35,6 +36,8 @@ pub enum Health {
     Redis(String),
     /// Answers `GET path` with 2xx.
     Http(String, &'static str),
+    /// Answers `GET path` with any HTTP status (S3 refuses unsigned requests, but answers).
+    HttpAny(String, &'static str),
     /// Its gRPC health service answers SERVING.
     Grpc(String),
 }
@@ -46,6 +49,7 @@ impl Health {
             Self::Tcp(addr) => probe::tcp(addr),
             Self::Redis(addr) => probe::redis(addr),
             Self::Http(addr, path) => probe::http_ok(addr, path),
+            Self::HttpAny(addr, path) => probe::http_answers(addr, path),
             Self::Grpc(addr) => probe::grpc_serving(addr, release),
         }
     }
@@ -97,6 +101,7 @@ pub fn all(gateways: u16) -> Vec<Component> {
             BROKER,
             Health::Tcp(BROKER.into()),
         ),
+        Component::new("s3", "s3s-fs", S3, Health::HttpAny(S3.into(), "/")),
         Component::new(
             "openresty",
             "nginx",

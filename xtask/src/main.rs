@@ -1,6 +1,6 @@
 //! `cargo xtask`: the chat cluster's developer and CI tasks.
 //!
-//! - `up`: brings the whole local stack up (MariaDB, Redis, RocketMQ, OpenResty, the four
+//! - `up`: brings the whole local stack up (MariaDB, Redis, RocketMQ, S3, OpenResty, the four
 //!   services and N gateways), idempotently, and waits until every part is healthy.
 //! - `status`: what runs, where, and whether it is healthy (`--json` for scripts).
 //! - `down`: stops exactly what `up` started, by pid.
@@ -17,6 +17,7 @@ mod paths;
 mod probe;
 mod process;
 mod rocketmq;
+mod s3;
 mod services;
 mod stack;
 mod status;
@@ -54,7 +55,7 @@ commands:
                 rate into docs/benchmarks/ladder/, summed up in docs/benchmarks/direct-ladder.md
 
 environment:
-  CHAT_CACHE_DIR   where the RocketMQ build and the run directory live
+  CHAT_CACHE_DIR   where the RocketMQ and s3s-fs builds and the run directory live
                    (default ~/.cache/chat-cluster)
   CHAT_RUN_DIR     logs, pid files and stack.json (default $CHAT_CACHE_DIR/run)
 ";

@@ -7,7 +7,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::components::{self, Component, ports};
-use crate::{Options, TaskResult, infra, nginx, paths, process, rocketmq, services, status, web};
+use crate::{
+    Options, TaskResult, infra, nginx, paths, process, rocketmq, s3, services, status, web,
+};
 
 /// The most gateways `down` looks for (the `--gateways` limit).
 const MAX_GATEWAYS: u16 = 16;
@@ -19,9 +21,11 @@ pub fn up(options: &Options) -> TaskResult {
     infra::ensure_mariadb()?;
     infra::ensure_redis()?;
     rocketmq::ensure_installed()?;
+    s3::ensure_installed()?;
     services::build(options.release)?;
     web::ensure_built()?;
     rocketmq::ensure_running(options.release)?;
+    s3::ensure_running()?;
     nginx::ensure(options.gateways)?;
     for component in components.iter().filter(|c| is_workspace_service(c)) {
         services::ensure(component, options.release)?;
@@ -82,6 +86,13 @@ fn write_stack_json(options: &Options) -> TaskResult {
         "mysql_url": format!("mysql://root@{}", ports::MARIADB),
         "redis_url": format!("redis://{}", ports::REDIS),
         "rocketmq": { "namesrv": ports::NAMESRV, "broker": ports::BROKER, "push_topic": rocketmq::PUSH_TOPIC },
+        // The secret itself stays in its 0600 file; tests read it from there.
+        "s3": {
+            "endpoint": format!("http://{}", ports::S3),
+            "bucket": s3::BUCKET,
+            "access_key": s3::ACCESS_KEY,
+            "secret_key_file": s3::secret_key_file(),
+        },
         "router": { "grpc": ports::ROUTER_GRPC, "http": ports::ROUTER_HTTP, "metrics": ports::ROUTER_METRICS },
         "account": { "grpc": ports::ACCOUNT_GRPC, "metrics": ports::ACCOUNT_METRICS },
         "message": { "grpc": ports::MESSAGE_GRPC, "metrics": ports::MESSAGE_METRICS },
