@@ -83,6 +83,14 @@ pub fn ensure(component: &Component, release: bool) -> TaskResult {
         println!("{name:<10} binary or flags changed: restarting (pid {pid})");
         process::stop(pid, &component.marker, Duration::from_secs(10));
     }
+    // A stray process on the port (one whose pid file a racing `up` overwrote) would answer the
+    // health check for ours, which then dies on the taken port unnoticed.
+    if crate::probe::tcp(&component.address) {
+        return fail(format!(
+            "{name}: {} is taken by a process `up` did not start (see `ss -ltnp`); stop it first",
+            component.address
+        ));
+    }
     if !binary.exists() {
         return fail(format!(
             "{} is missing: the build did not produce it",

@@ -11,12 +11,25 @@ use crate::{
     Options, TaskResult, infra, nginx, paths, process, rocketmq, s3, services, status, web,
 };
 
+/// Holds the run directory for one `up` or `down` at a time (until dropped). Two at once (a
+/// test's clean-up beside a developer's `up`) would both find a service missing, both start it,
+/// and record the one that then died on the taken port.
+fn exclusive() -> TaskResult<fs::File> {
+    let file = fs::File::create(paths::run_dir().join("xtask.lock"))?;
+    if file.try_lock().is_err() {
+        println!("waiting for another `cargo xtask up` or `down` to finish");
+        file.lock()?;
+    }
+    Ok(file)
+}
+
 /// The most gateways `down` looks for (the `--gateways` limit).
 const MAX_GATEWAYS: u16 = 16;
 
 /// Brings every component up (skipping what already runs) and waits until all are healthy.
 pub fn up(options: &Options) -> TaskResult {
     fs::create_dir_all(paths::run_dir())?;
+    let _lock = exclusive()?;
     let components = components::all(options.gateways);
     infra::ensure_mariadb()?;
     infra::ensure_redis()?;
@@ -47,6 +60,8 @@ fn is_workspace_service(component: &Component) -> bool {
 
 /// Stops every process `up` started, newest layer first, by the pids it recorded.
 pub fn down() -> TaskResult {
+    fs::create_dir_all(paths::run_dir())?;
+    let _lock = exclusive()?;
     let mut stopped = 0;
     for component in components::all(MAX_GATEWAYS).iter().rev() {
         let Some(pid) = process::recorded_pid(&component.name) else {
