@@ -102,6 +102,8 @@ impl TestCluster {
             File::create(self.log_dir.join(format!("{name}.log"))).expect("create a log file");
         Command::new(self.stack.binary(binary))
             .args(args)
+            // The stack's Redis database (router and message read it; gateways ignore it).
+            .env("CHAT_REDIS_URL", &self.stack.redis_url)
             .args([
                 "--cluster",
                 cluster,

@@ -4,8 +4,8 @@
 //! and a retry of an unanswered send stores nothing new, also when it is sent together with
 //! new sends.
 //!
-//! Its own test binary: FLUSHALL wipes every Redis key of the stack (tokens, leases), which
-//! must not race with other tests.
+//! Its own test binary: the flush wipes every Redis key of the stack (tokens, leases; the
+//! stack's own database, not the server's others), which must not race with other tests.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -75,15 +75,22 @@ async fn stored(
     }
 }
 
+/// Empties the stack's own Redis database (`redis://host:port/db`), as a FLUSHALL would for
+/// the stack, without touching the server's other databases.
 fn flush_redis(stack: &Stack) {
-    let addr = stack.redis_url.trim_start_matches("redis://");
+    let rest = stack.redis_url.trim_start_matches("redis://");
+    let (addr, db) = rest.split_once('/').unwrap_or((rest, "0"));
     let mut redis = TcpStream::connect(addr).expect("connect to Redis");
+    let select = format!("*2\r\n$6\r\nSELECT\r\n${}\r\n{db}\r\n", db.len());
+    redis.write_all(select.as_bytes()).expect("send SELECT");
     redis
-        .write_all(b"*1\r\n$8\r\nFLUSHALL\r\n")
-        .expect("send FLUSHALL");
-    let mut answer = [0u8; 5];
-    redis.read_exact(&mut answer).expect("FLUSHALL answer");
-    assert_eq!(&answer, b"+OK\r\n");
+        .write_all(b"*1\r\n$7\r\nFLUSHDB\r\n")
+        .expect("send FLUSHDB");
+    let mut answers = [0u8; 10];
+    redis
+        .read_exact(&mut answers)
+        .expect("SELECT and FLUSHDB answers");
+    assert_eq!(&answers, b"+OK\r\n+OK\r\n");
 }
 
 /// Friends `a` and `b` (made through REST while tokens exist).

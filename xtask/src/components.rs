@@ -6,6 +6,9 @@ use crate::probe;
 pub mod ports {
     pub const MARIADB: &str = "127.0.0.1:3306";
     pub const REDIS: &str = "127.0.0.1:6379";
+    /// The stack's Redis database: not 0, so that the stack (and the tests, which flush it)
+    /// never touch what a developer keeps in the default database of the same server.
+    pub const REDIS_URL: &str = "redis://127.0.0.1:6379/7";
     pub const NAMESRV: &str = "127.0.0.1:9876";
     pub const BROKER: &str = "127.0.0.1:10911";
     pub const S3: &str = "127.0.0.1:9014";

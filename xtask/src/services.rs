@@ -37,6 +37,9 @@ fn binary_name(component: &Component) -> &str {
 fn command(component: &Component, release: bool) -> Command {
     let mut command = Command::new(paths::binary(binary_name(component), release));
     command.args(["--log-format", "json"]);
+    if matches!(component.name.as_str(), "router" | "account" | "message") {
+        command.args(["--redis-url", ports::REDIS_URL]);
+    }
     if let Some(index) = component
         .name
         .strip_prefix("gateway-")

@@ -99,7 +99,7 @@ fn write_stack_json(options: &Options) -> TaskResult {
         // The services' default `--cluster` (key prefixes, push topic, consumer groups).
         "cluster": "chat",
         "mysql_url": format!("mysql://root@{}", ports::MARIADB),
-        "redis_url": format!("redis://{}", ports::REDIS),
+        "redis_url": ports::REDIS_URL,
         "rocketmq": { "namesrv": ports::NAMESRV, "broker": ports::BROKER, "push_topic": rocketmq::PUSH_TOPIC },
         // The secret itself stays in its 0600 file; tests read it from there.
         "s3": {
