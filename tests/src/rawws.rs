@@ -52,7 +52,13 @@ pub fn session(addr: &str, user: u64, token: &str) -> RawWs {
 impl RawWs {
     /// Sends one final frame with `opcode` and `payload`, masked as clients must.
     pub fn send(&mut self, opcode: u8, payload: &[u8]) -> std::io::Result<()> {
-        let mut frame = vec![0x80 | opcode];
+        self.send_frame(0x80 | opcode, payload)
+    }
+
+    /// Sends one masked frame whose first byte (FIN, the reserved bits, the opcode) is
+    /// `first_byte` as given, to send what RFC 6455 forbids.
+    pub fn send_frame(&mut self, first_byte: u8, payload: &[u8]) -> std::io::Result<()> {
+        let mut frame = vec![first_byte];
         match payload.len() {
             n if n < 126 => frame.push(0x80 | n as u8),
             n if n <= u16::MAX as usize => {

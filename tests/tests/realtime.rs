@@ -72,6 +72,28 @@ async fn bad_upgrades_are_refused_before_the_socket_opens() {
 
 use chat_e2e::rawws::session as raw_session;
 
+/// What RFC 6455 forbids ends the session with 1002 (protocol error), not a normal 1000.
+#[test]
+fn protocol_violations_are_closed_with_1002() {
+    let api = Api::new();
+    let (user, token) = api.new_user("wsp");
+    let violations: [(&str, u8, Vec<u8>); 5] = [
+        ("a reserved bit", 0x80 | 0x40 | 0x1, b"{}".to_vec()),
+        ("a reserved opcode", 0x80 | 0x3, Vec::new()),
+        ("a fragmented ping", 0x9, Vec::new()),
+        ("a ping over 125 bytes", 0x80 | 0x9, vec![b'p'; 126]),
+        ("a continuation out of place", 0x80, b"{}".to_vec()),
+    ];
+    for (what, first_byte, payload) in violations {
+        let mut ws = raw_session(&api.public, user, &token);
+        ws.send_frame(first_byte, &payload).expect("send");
+        ws.stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("a read timeout");
+        assert_eq!(ws.close_code().expect("a close frame"), 1002, "{what}");
+    }
+}
+
 #[test]
 fn garbage_frames_get_error_frames_and_the_session_stays_up() {
     let api = Api::new();

@@ -107,6 +107,11 @@ pub enum ServerFrame {
 pub mod close {
     /// Going away (an intermediary shutting down); gateways close with [`MOVED`] when they do.
     pub const GOING_AWAY: u16 = 1001;
+    /// RFC 6455 protocol error: a reserved bit or opcode, a fragmented or oversized control
+    /// frame, a continuation out of place, a malformed close frame.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// Policy violation: the client did not read its frames fast enough; reconnect and resync.
     pub const SLOW_CONSUMER: u16 = 1008;
     /// A frame over the size limit.

@@ -265,7 +265,7 @@ async fn read_loop(
             Ok(Err(WebSocketError::FrameTooLarge)) => {
                 return session.kill(close::TOO_BIG, "frame over the size limit");
             }
-            Ok(Err(_)) => return,
+            Ok(Err(error)) => return close_for_read_error(session, &error),
             Ok(Ok(frame)) => frame,
         };
         metrics::counter!("chat_gateway_frames_in_total").increment(1);
@@ -282,7 +282,10 @@ async fn read_loop(
             OpCode::Text => partial = Some(frame.payload.to_vec()),
             OpCode::Continuation => {
                 let Some(mut buffer) = partial.take() else {
-                    return session.kill(1002, "continuation without a first fragment");
+                    return session.kill(
+                        close::PROTOCOL_ERROR,
+                        "continuation without a first fragment",
+                    );
                 };
                 buffer.extend_from_slice(&frame.payload);
                 if buffer.len() > context.limits.max_frame_bytes {
@@ -296,6 +299,26 @@ async fn read_loop(
             }
         }
     }
+}
+
+/// Ends a session whose next frame could not be read: RFC 6455's close code for what the peer
+/// got wrong, or nothing more when the connection itself is gone.
+fn close_for_read_error(session: &SessionRef, error: &WebSocketError) {
+    let code = match error {
+        WebSocketError::InvalidUTF8 => close::INVALID_DATA,
+        WebSocketError::InvalidFragment
+        | WebSocketError::InvalidContinuationFrame
+        | WebSocketError::InvalidStatusCode(_)
+        | WebSocketError::InvalidCloseFrame
+        | WebSocketError::InvalidCloseCode
+        | WebSocketError::ReservedBitsNotZero
+        | WebSocketError::ControlFrameFragmented
+        | WebSocketError::PingFrameTooLarge
+        | WebSocketError::InvalidValue => close::PROTOCOL_ERROR,
+        // The peer went away (or the socket failed): there is nobody to tell.
+        _ => return,
+    };
+    session.kill(code, &format!("protocol error: {error}"));
 }
 
 fn close_code(payload: &[u8]) -> u16 {
