@@ -82,6 +82,17 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
+    /// Peers whose `X-Real-IP` header names the client (the OpenResty machines in front:
+    /// addresses or networks such as 10.0.0.0/8, comma-separated). From any other peer the header is ignored and the peer's own
+    /// address counts, so that a client cannot pick the address its rate limits are kept under.
+    #[arg(
+        long,
+        env = "CHAT_GATEWAY_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub trusted_proxies: Vec<crate::rest::cidr::Cidr>,
+
     /// Directory of the built browser client (`web/dist`), served at `/` for every GET or HEAD
     /// outside /api, /ws and /debug: files as they are, index.html for client-side routes.
     /// Unset: no client is served and `/` answers the API's JSON 404.

@@ -136,6 +136,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         rest::RestState {
             account: AccountClient::new(account.clone()),
             message: message_client,
+            trusted_proxies: config.trusted_proxies.clone(),
         },
         config.body_limit,
         &origins,

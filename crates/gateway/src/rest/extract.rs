@@ -2,7 +2,7 @@
 //! too large), query strings and path parameters (400), and the authenticated caller (401).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
@@ -13,6 +13,7 @@ use chat_proto::account::AuthenticateRequest;
 use serde::de::DeserializeOwned;
 
 use super::RestState;
+use super::cidr::Cidr;
 use super::error::ApiError;
 
 /// A JSON body; rejections become API errors.
@@ -99,27 +100,40 @@ impl FromRequestParts<Arc<RestState>> for Caller {
     }
 }
 
-/// The client's address: OpenResty's `X-Real-IP` when present (the gateway sits behind it),
-/// otherwise the TCP peer.
+/// The client's address: OpenResty's `X-Real-IP` when the request comes from a trusted proxy
+/// (`--trusted-proxies`; the gateway sits behind OpenResty), otherwise the TCP peer.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<Arc<RestState>> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<RestState>,
+    ) -> Result<Self, Self::Rejection> {
         let forwarded = parts
             .headers
             .get("x-real-ip")
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| value.parse::<std::net::IpAddr>().is_ok());
+            .and_then(|value| value.to_str().ok());
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip().to_string());
-        Ok(Self(
-            forwarded.map(str::to_owned).or(peer).unwrap_or_default(),
-        ))
+            .map(|info| info.0.ip());
+        Ok(Self(client_ip(peer, forwarded, &state.trusted_proxies)))
     }
+}
+
+/// Whose address a request counts as: the forwarded one only from a trusted peer, and only
+/// when it is an IP address.
+fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[Cidr]) -> String {
+    let believed = peer
+        .filter(|peer| trusted.iter().any(|range| range.contains(*peer)))
+        .and(forwarded)
+        .and_then(|value| value.trim().parse::<IpAddr>().ok());
+    believed
+        .or(peer)
+        .map(|ip| ip.to_canonical().to_string())
+        .unwrap_or_default()
 }
 
 /// A path number as ids and seqs are written: decimal digits only, above 0. Rust's `u64` parser
@@ -276,6 +290,33 @@ async fn path_param<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forwarded_address_is_believed_from_trusted_proxies_only() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        let trusted: [Cidr; 1] = ["127.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_ip(Some(proxy), Some("198.51.100.7"), &trusted),
+            "198.51.100.7"
+        );
+        assert_eq!(
+            client_ip(Some(stranger), Some("198.51.100.7"), &trusted),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_ip(Some(proxy), Some("not an ip"), &trusted),
+            "127.0.0.1"
+        );
+        assert_eq!(client_ip(Some(proxy), None, &trusted), "127.0.0.1");
+        // An IPv4 peer on a dual-stack socket arrives mapped into IPv6.
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            client_ip(Some(mapped), Some("198.51.100.7"), &trusted),
+            "198.51.100.7"
+        );
+        assert_eq!(client_ip(None, Some("198.51.100.7"), &trusted), "");
+    }
 
     #[test]
     fn path_numbers_are_plain_decimal_digits_above_zero() {

@@ -2,6 +2,7 @@
 //! call authorized by the account service for the exact resource it touches.
 
 mod accounts;
+pub mod cidr;
 pub mod error;
 mod extract;
 mod friends;
@@ -27,6 +28,8 @@ const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
 pub struct RestState {
     pub account: AccountClient<Channel>,
     pub message: MessageClient<Channel>,
+    /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
+    pub trusted_proxies: Vec<cidr::Cidr>,
 }
 
 /// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond); `cors_origins` lists
