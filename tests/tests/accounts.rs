@@ -150,14 +150,16 @@ fn login_failures_do_not_reveal_whether_the_user_exists() {
 }
 
 #[test]
-fn repeated_login_failures_are_rate_limited_per_username_and_per_address() {
+fn repeated_login_failures_lock_the_guessing_address_not_the_account() {
     let api = Api::new();
     let name = unique_name("dave");
     api.register(&name, "the real password");
-    // Per username: 5 failures (from different addresses), then even the right password waits.
+    // 5 failures from one address lock that (username, address) pair: even the right password
+    // waits there.
+    let stranger = "203.0.113.7";
     for attempt in 0..5 {
         let reply = api.call_from(
-            &format!("203.0.113.{attempt}"),
+            stranger,
             "POST",
             "/auth/login",
             json!({"username": name, "password": "wrong password"}),
@@ -165,7 +167,7 @@ fn repeated_login_failures_are_rate_limited_per_username_and_per_address() {
         assert_eq!(reply.status, 401, "attempt {attempt}");
     }
     let limited = api.call_from(
-        "203.0.113.99",
+        stranger,
         "POST",
         "/auth/login",
         json!({"username": name, "password": "the real password"}),
@@ -180,6 +182,14 @@ fn repeated_login_failures_are_rate_limited_per_username_and_per_address() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=300).contains(&retry_after), "{retry_after}");
+    // The owner, from their own address, is not locked out by the stranger.
+    let owner = api.call_from(
+        "198.51.100.20",
+        "POST",
+        "/auth/login",
+        json!({"username": name, "password": "the real password"}),
+    );
+    assert_eq!(owner.status, 200, "{owner:?}");
 
     // Per address: 30 failures on different usernames from one address, then it waits.
     let ip = format!("2001:db8::{:x}", std::process::id());

@@ -108,7 +108,7 @@ impl Accounts {
             ));
         }
         let user = user.ok_or_else(|| AccountError::Internal("verified without a user".into()))?;
-        self.limits.record_success(&request.username).await?;
+        self.limits.record_success(&request.username, addr).await?;
         let (token, session) = self.tokens.issue(user.id, now_ms()).await?;
         Ok(pb::LoginResponse {
             token,

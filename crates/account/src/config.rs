@@ -58,13 +58,24 @@ pub struct Config {
     #[arg(long, env = "CHAT_ACCOUNT_TOKEN_TTL", default_value = "168h", value_parser = parse_duration)]
     pub token_ttl: Duration,
 
-    /// Failed logins allowed per username in one window before 429.
+    /// Failed logins allowed per username from one client address in one window before that
+    /// pair is locked (429): for the window, twice as long at the next lockout within a day, and
+    /// so on up to a day. Other addresses are not locked, so a stranger cannot lock anyone out.
     #[arg(
         long,
         env = "CHAT_ACCOUNT_LOGIN_FAILURES_PER_USER",
         default_value_t = 5
     )]
     pub login_failures_per_user: u64,
+
+    /// Failed logins allowed per username from all addresses together in one window before 429
+    /// (against guessing spread over many addresses).
+    #[arg(
+        long,
+        env = "CHAT_ACCOUNT_LOGIN_FAILURES_PER_USER_TOTAL",
+        default_value_t = 100
+    )]
+    pub login_failures_per_user_total: u64,
 
     /// Failed logins allowed per client address in one window before 429.
     #[arg(

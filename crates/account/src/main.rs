@@ -87,6 +87,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             cluster,
             config.login_failures_per_user,
             config.login_failures_per_addr,
+            config.login_failures_per_user_total,
             config.login_window.as_secs() as i64,
         ),
     };
