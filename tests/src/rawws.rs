@@ -119,6 +119,33 @@ impl RawWs {
         }
     }
 
+    /// The JSON frames that `keep` accepts among those received within `window`, ending early
+    /// after the first one `stop` accepts (a read error or close ends it too).
+    pub fn frames_within(
+        &mut self,
+        window: std::time::Duration,
+        keep: impl Fn(&serde_json::Value) -> bool,
+        stop: impl Fn(&serde_json::Value) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = std::time::Instant::now() + window;
+        let mut frames = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            let timeout = left.max(std::time::Duration::from_millis(1));
+            if self.stream.set_read_timeout(Some(timeout)).is_err() {
+                break;
+            }
+            let Ok(frame) = self.read_json() else { break };
+            if keep(&frame) {
+                let done = stop(&frame);
+                frames.push(frame);
+                if done {
+                    break;
+                }
+            }
+        }
+        frames
+    }
+
     /// Reads until a close frame; returns its code.
     pub fn close_code(&mut self) -> std::io::Result<u16> {
         loop {

@@ -3,7 +3,7 @@
 //! within the grace period is no offline event. A logout ends the connections of that login
 //! only; a password change ends every connection but the changer's login.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chat_e2e::api::{Api, unique_name};
 use chat_e2e::rawws::{RawWs, session};
@@ -22,22 +22,7 @@ fn now_ms() -> i64 {
 
 /// The `presence` frames `ws` receives within `window` (other frames are skipped).
 fn presence_frames(ws: &mut RawWs, window: Duration, stop: impl Fn(&Value) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + window;
-    let mut frames = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        ws.stream
-            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .expect("a read timeout");
-        let Ok(frame) = ws.read_json() else { break };
-        if frame["type"] == "presence" {
-            let done = stop(&frame);
-            frames.push(frame);
-            if done {
-                break;
-            }
-        }
-    }
-    frames
+    ws.frames_within(window, |frame| frame["type"] == "presence", stop)
 }
 
 /// Waits (up to `within`) for a presence frame about `user` being `online`.

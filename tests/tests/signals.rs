@@ -3,7 +3,7 @@
 //! group. A refused signal gets an `error` frame and reaches nobody; a read still moves the
 //! reader's own cursor, but the receipt goes to their own sessions only.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chat_e2e::api::Api;
 use chat_e2e::rawws::{RawWs, session};
@@ -18,23 +18,8 @@ fn public(api: &Api) -> String {
 
 /// Every frame `ws` receives within `window` (pongs and presence aside), or until `stop` says.
 fn frames_within(ws: &mut RawWs, window: Duration, stop: impl Fn(&Value) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + window;
-    let mut frames = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        ws.stream
-            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .expect("a read timeout");
-        let Ok(frame) = ws.read_json() else { break };
-        if matches!(frame["type"].as_str(), Some("pong" | "presence")) {
-            continue;
-        }
-        let done = stop(&frame);
-        frames.push(frame);
-        if done {
-            break;
-        }
-    }
-    frames
+    let signal = |frame: &Value| !matches!(frame["type"].as_str(), Some("pong" | "presence"));
+    ws.frames_within(window, signal, stop)
 }
 
 /// The first frame of `kind` within 5 s.
