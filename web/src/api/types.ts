@@ -10,6 +10,7 @@ export type FriendRequest = Schemas['FriendRequest'];
 export type Friend = Schemas['Friend'];
 export type Group = Schemas['Group'];
 export type GroupMember = Schemas['GroupMember'];
+export type JoinRequest = Schemas['JoinRequest'];
 export type Notification = Schemas['Notification'];
 export type ConversationKind = Schemas['ConversationKind'];
 export type Content = Schemas['Content'];

@@ -7,11 +7,14 @@ import { totalUnread } from '../logic/conversations';
 import { Connection, socketUrl, type ConnectionState } from '../ws/connection';
 import type { ServerFrame } from '../ws/frames';
 import * as chat from './chat';
-import { groups, loadGroups, members } from './groups';
+import { blocked } from './blocks';
+import { onGroupNotification, resetGroupAdmin } from './groupAdmin';
+import { loadGroups, resetGroups } from './groups';
 import { loadNotifications, onNotification, resetNotifications } from './notifications';
 import { endSession, session, setUnauthorizedHandler } from './session';
 import { applyPresence, friends, incoming, loadFriends, loadRequests, outgoing, searchHits } from './social';
-import { users } from './users';
+import { onTyping, resetTyping, stopTyping } from './typing';
+import { remarks, users } from './users';
 
 export const connection = signal<ConnectionState>('stopped');
 /** A short-lived error line for the user (already translated). */
@@ -24,6 +27,8 @@ export function report(e: unknown): void {
 function dispatch(frame: ServerFrame): void {
   switch (frame.type) {
     case 'message':
+      // Their message is what they were typing.
+      stopTyping(frame.message.conversation_id, frame.message.sender_id);
       return chat.onMessage(frame.message);
     case 'ack':
       return chat.onAck(frame);
@@ -37,16 +42,18 @@ function dispatch(frame: ServerFrame): void {
       return chat.onRecall(frame);
     case 'presence':
       return applyPresence(frame);
+    case 'typing':
+      return onTyping(frame);
     case 'notification': {
       onNotification(frame.notification);
       const kind = frame.notification.kind ?? '';
       if (kind === 'friend_request_received') void loadRequests().catch(report);
       if (kind === 'friend_request_accepted') void Promise.all([loadRequests(), loadFriends()]).catch(report);
-      if (kind.startsWith('group_')) void loadGroups().catch(report);
+      if (kind.startsWith('group_')) void onGroupNotification(frame.notification).catch(report);
       return;
     }
     default:
-      // hello is handled by the connection; pong, typing, moved and kicked need nothing here
+      // hello is handled by the connection; pong, moved and kicked need nothing here
       // (moved and kicked are followed by their close codes).
       return;
   }
@@ -82,8 +89,11 @@ function stop(): void {
   outgoing.value = [];
   searchHits.value = null;
   users.value = {};
-  groups.value = [];
-  members.value = {};
+  remarks.value = {};
+  blocked.value = [];
+  resetGroups();
+  resetGroupAdmin();
+  resetTyping();
   resetNotifications();
 }
 

@@ -9,6 +9,7 @@ import { removePending } from '../logic/outbox';
 import { applyAfterPage, applyNewestPage, applyOlderPage, applyRecall, emptyTimeline, gapAfter, mergeMessages } from '../logic/timeline';
 import type { AckFrame, RecallFrame } from '../ws/frames';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
+import { blankPreview } from './messageActions';
 import { loadPeerRead, markRead, resetReads } from './reads';
 import { resendAll } from './sends';
 import { ensureUsers } from './users';
@@ -80,6 +81,7 @@ export function onAck(ack: AckFrame): void {
 export function onRecall(frame: RecallFrame): void {
   const t = timelines.value[frame.conversation_id];
   if (t) setTimeline(frame.conversation_id, applyRecall(t, frame.seq, frame.recalled_at_ms));
+  blankPreview(frame.conversation_id, frame.seq, frame.recalled_at_ms);
 }
 
 const pulling = new Map<string, Promise<void>>();

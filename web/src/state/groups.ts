@@ -1,4 +1,5 @@
-// My groups, their members, and the group actions of this slice: create, invite, join, leave.
+// My groups, their members, and what any member does: create, invite, join, leave.
+// What the owner and admins do is in groupAdmin.ts.
 import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { Group, GroupMember } from '../api/types';
@@ -8,6 +9,8 @@ export type JoinMode = NonNullable<Group['join_mode']>;
 export const JOIN_MODES: readonly JoinMode[] = ['open', 'approval', 'invite_only', 'password'];
 
 export const groups = signal<readonly Group[]>([]);
+/** Whether `groups` came from the server yet: before that, a group missing from it means nothing. */
+export const groupsLoaded = signal(false);
 /** Members of the groups whose member list was opened, by group id. */
 export const members = signal<Readonly<Record<number, readonly GroupMember[]>>>({});
 
@@ -20,6 +23,21 @@ export async function loadGroups(): Promise<void> {
     cursor = page.next_cursor || undefined;
   } while (cursor);
   groups.value = all;
+  groupsLoaded.value = true;
+  // Member lists of groups I am no longer in (kicked, left, dissolved) go with them.
+  const kept = Object.entries(members.value).filter(([id]) => all.some((g) => g.group_id === Number(id)));
+  if (kept.length !== Object.keys(members.value).length) members.value = Object.fromEntries(kept);
+}
+
+export function resetGroups(): void {
+  groups.value = [];
+  groupsLoaded.value = false;
+  members.value = {};
+}
+
+/** Whether I am (as far as the loaded list says) a member of the group. */
+export function inGroup(groupId: number): boolean {
+  return !groupsLoaded.value || groups.value.some((g) => g.group_id === groupId);
 }
 
 export function groupName(groupId: number): string | null {
@@ -64,7 +82,5 @@ export async function join(groupId: number, password: string): Promise<'joined' 
 
 export async function leave(groupId: number): Promise<void> {
   await call(api.POST('/groups/{id}/leave', { params: { path: { id: groupId } } }));
-  const { [groupId]: _gone, ...rest } = members.value;
-  members.value = rest;
   await loadGroups();
 }

@@ -3,7 +3,7 @@ import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { Friend, FriendRequest, Relation, User } from '../api/types';
 import type { PresenceFrame } from '../ws/frames';
-import { rememberUsers } from './users';
+import { remarks, rememberUsers } from './users';
 
 export type SearchHit = { user: User; relation: Relation };
 
@@ -20,8 +20,26 @@ export async function loadFriends(): Promise<void> {
     all.push(...(page.friends ?? []));
     cursor = page.next_cursor || undefined;
   } while (cursor);
-  friends.value = all;
+  setFriends(all);
   rememberUsers(all.map((f) => f.user));
+}
+
+function setFriends(list: readonly Friend[]): void {
+  friends.value = list;
+  remarks.value = Object.fromEntries(list.filter((f) => f.user && f.remark).map((f) => [f.user?.user_id, f.remark]));
+}
+
+/** An empty remark goes back to the friend's own nickname. */
+export async function setRemark(userId: number, remark: string): Promise<void> {
+  const answer = await call(api.PUT('/friends/{id}/remark', { params: { path: { id: userId } }, body: { remark: remark.trim() } }));
+  const updated = answer.friend;
+  setFriends(friends.value.map((f) => (f.user?.user_id === userId ? { ...f, ...updated, remark: updated?.remark ?? remark.trim() } : f)));
+}
+
+/** Ends the friendship on both sides. */
+export async function removeFriend(userId: number): Promise<void> {
+  await call(api.DELETE('/friends/{id}', { params: { path: { id: userId } } }));
+  setFriends(friends.value.filter((f) => f.user?.user_id !== userId));
 }
 
 const pending = (list: readonly FriendRequest[] | undefined) => (list ?? []).filter((r) => r.status === 'pending');

@@ -4,6 +4,8 @@ import { api, call } from '../api/client';
 import type { User } from '../api/types';
 
 export const users = signal<Readonly<Record<number, User>>>({});
+/** My remarks for my friends (set by the friend list): shown instead of their nicknames. */
+export const remarks = signal<Readonly<Record<number, string>>>({});
 
 const wanted = new Set<number>();
 let scheduled = false;
@@ -39,6 +41,8 @@ export function ensureUsers(ids: readonly number[]): void {
 }
 
 export function displayName(id: number): string {
+  const remark = remarks.value[id];
+  if (remark) return remark;
   const u = users.value[id];
   return u ? u.nickname || u.username : `#${id}`;
 }

@@ -1,6 +1,7 @@
 import { t } from '../i18n';
 import { peerOf } from '../logic/conversationId';
 import * as chat from '../state/chat';
+import { inGroup } from '../state/groups';
 import { session } from '../state/session';
 import { friends } from '../state/social';
 import { Avatar } from './Avatar';
@@ -8,6 +9,8 @@ import { Composer } from './Composer';
 import { conversationTitle } from './ConversationList';
 import { MessageList } from './MessageList';
 import { Presence } from './Presence';
+import { SendRefusal } from './SendRefusal';
+import { TypingIndicator } from './TypingIndicator';
 
 /** One conversation: header, history (pages older on scroll up) and the composer. */
 export function ChatView({ id }: { id: string }) {
@@ -26,10 +29,19 @@ export function ChatView({ id }: { id: string }) {
         <div class="who">
           <strong data-testid="chat-title">{title}</strong>
           {friend && <Presence user={friend} />}
+          <TypingIndicator id={id} />
         </div>
       </header>
       <MessageList id={id} />
-      <Composer id={id} />
+      <SendRefusal id={id} />
+      {/* Kicked, left or dissolved: the history stays readable, but there is nobody to send to. */}
+      {kind === 'group' && !inGroup(Number(id.slice(2))) ? (
+        <p class="gone" role="status" data-testid="chat-not-member">
+          {t('notInGroup')}
+        </p>
+      ) : (
+        <Composer id={id} />
+      )}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import * as chat from '../state/chat';
+import { composing } from '../state/typing';
 
 /** Enter sends, Shift+Enter adds a line; IME composition (Chinese input) never sends. */
 export function Composer({ id }: { id: string }) {
@@ -38,7 +39,10 @@ export function Composer({ id }: { id: string }) {
         maxLength={8000}
         placeholder={t('messagePlaceholder')}
         value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          if (e.currentTarget.value.trim()) composing(id);
+        }}
         onKeyDown={onKeyDown}
       />
       <button type="submit" class="primary" data-testid="composer-send" disabled={!text.trim()}>

@@ -1,3 +1,5 @@
+import { useState } from 'preact/hooks';
+import type { Friend } from '../api/types';
 import { t } from '../i18n';
 import { directConversationId } from '../logic/conversationId';
 import { report } from '../state/app';
@@ -5,6 +7,7 @@ import * as chat from '../state/chat';
 import { session } from '../state/session';
 import { friends } from '../state/social';
 import { Avatar } from './Avatar';
+import { FriendActions } from './FriendActions';
 import { tab } from './nav';
 import { Presence } from './Presence';
 
@@ -13,6 +16,33 @@ function sorted() {
   return [...friends.value]
     .filter((f) => f.user)
     .sort((a, b) => Number(!!b.user?.online) - Number(!!a.user?.online) || (a.user?.username ?? '').localeCompare(b.user?.username ?? ''));
+}
+
+function FriendItem({ friend, onChat }: { friend: Friend; onChat: (userId: number) => void }) {
+  const [open, setOpen] = useState(false);
+  const user = friend.user;
+  if (!user) return null;
+  const name = friend.remark || user.nickname || user.username;
+  return (
+    <li data-testid="friend-item" data-username={user.username}>
+      <div class="row">
+        <Avatar id={user.user_id} name={name} online={!!user.online} />
+        <span class="row-body">
+          <strong data-testid="friend-name">{name}</strong>
+          <Presence user={user} />
+        </span>
+        <span class="actions">
+          <button type="button" class="small" aria-expanded={open} aria-label={`${t('friendOptions')}: ${name}`} data-testid="friend-options" onClick={() => setOpen(!open)}>
+            ⋯
+          </button>
+          <button type="button" class="small" data-testid="start-chat" onClick={() => onChat(user.user_id)}>
+            {t('startChat')}
+          </button>
+        </span>
+      </div>
+      {open && <FriendActions friend={friend} name={name} />}
+    </li>
+  );
 }
 
 export function FriendList() {
@@ -29,22 +59,9 @@ export function FriendList() {
         <p class="empty">{t('noFriends')}</p>
       ) : (
         <ul class="list" data-testid="friend-list">
-          {list.map(({ user, remark }) => {
-            if (!user) return null;
-            const name = remark || user.nickname || user.username;
-            return (
-              <li key={user.user_id} class="row" data-testid="friend-item" data-username={user.username}>
-                <Avatar id={user.user_id} name={name} online={!!user.online} />
-                <span class="row-body">
-                  <strong>{name}</strong>
-                  <Presence user={user} />
-                </span>
-                <button type="button" class="small" data-testid="start-chat" onClick={() => startChat(user.user_id)}>
-                  {t('startChat')}
-                </button>
-              </li>
-            );
-          })}
+          {list.map((f) => (
+            <FriendItem key={f.user?.user_id} friend={f} onChat={startChat} />
+          ))}
         </ul>
       )}
     </section>

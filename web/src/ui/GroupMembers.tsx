@@ -1,11 +1,17 @@
 import { useState } from 'preact/hooks';
 import type { Group } from '../api/types';
 import { t } from '../i18n';
+import { canManage, isMuted } from '../logic/roles';
 import { invite, leave, members } from '../state/groups';
+import { session } from '../state/session';
 import { friends } from '../state/social';
+import { displayName } from '../state/users';
+import { JoinRequests } from './JoinRequests';
+import { MemberActions } from './MemberActions';
+import { OwnerActions } from './OwnerActions';
 import { useAction } from './useAction';
 
-/** A group's members, inviting a friend who is not in it yet, and leaving. */
+/** A group's members with their roles and what my role lets me do to them, inviting, and leaving. */
 export function GroupMembers({ group }: { group: Group }) {
   const id = group.group_id ?? 0;
   const list = members.value[id] ?? [];
@@ -13,15 +19,29 @@ export function GroupMembers({ group }: { group: Group }) {
   const invitable = friends.value.filter((f) => f.user && !inGroup.has(f.user.user_id));
   const [who, setWho] = useState('');
   const [busy, run] = useAction();
+  const me = session.value?.userId ?? 0;
+  const myRole = group.my_role ?? 'none';
+  const now = Date.now();
   return (
     <div class="members" data-testid="group-members">
       <ul class="list">
-        {list.map((m) => (
-          <li key={m.user?.user_id} class="member" data-testid="group-member" data-username={m.user?.username}>
-            <span>{m.user?.nickname || m.user?.username}</span>
-            <span class="pill">{t(`role_${m.role ?? 'member'}`)}</span>
-          </li>
-        ))}
+        {list.map((m) => {
+          const userId = m.user?.user_id ?? 0;
+          const name = displayName(userId);
+          const muted = isMuted(m, now);
+          return (
+            <li key={userId} class="member" data-testid="group-member" data-username={m.user?.username} data-role={m.role ?? 'member'} data-muted={muted ? 'true' : 'false'}>
+              <span class="member-who">
+                <span>{name}</span>
+                <span class="pill" data-testid="member-role">
+                  {t(`role_${m.role ?? 'member'}`)}
+                </span>
+                {muted && <span class="pill warn">{t('muted')}</span>}
+              </span>
+              <MemberActions groupId={id} member={m} myRole={myRole} self={userId === me} name={name} />
+            </li>
+          );
+        })}
       </ul>
       {invitable.length > 0 && (
         <form
@@ -47,6 +67,8 @@ export function GroupMembers({ group }: { group: Group }) {
           </button>
         </form>
       )}
+      {canManage(myRole) && group.join_mode === 'approval' && <JoinRequests groupId={id} />}
+      {myRole === 'owner' && <OwnerActions group={group} others={list.filter((m) => m.user?.user_id !== me)} />}
       {group.my_role !== 'owner' && (
         <button type="button" class="danger small" disabled={busy} data-testid="group-leave" onClick={() => run(() => leave(id))}>
           {t('leave')}

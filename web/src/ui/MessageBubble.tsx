@@ -3,6 +3,7 @@ import { t } from '../i18n';
 import type { OwnStatus } from '../logic/outbox';
 import { displayName } from '../state/users';
 import { contentText, shortTime } from './format';
+import { MessageActions } from './MessageActions';
 
 type Props = {
   mine: boolean;
@@ -43,6 +44,7 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
               {statusLabel[status]()}
             </span>
           )}
+          {seq !== undefined && <MessageActions seq={seq} sender_id={senderId} server_time_ms={timeMs} content={content} />}
           {onRetry && (
             <button type="button" class="link" onClick={onRetry}>
               {t('retry')}

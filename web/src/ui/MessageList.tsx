@@ -1,90 +1,120 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { Component } from 'preact';
+import { useMemo, useRef } from 'preact/hooks';
+import type { ChatMessage } from '../api/types';
 import { t } from '../i18n';
-import { storedStatus } from '../logic/outbox';
+import { storedStatus, type Pending } from '../logic/outbox';
 import { emptyTimeline, isRecallEvent } from '../logic/timeline';
 import { report } from '../state/app';
 import * as chat from '../state/chat';
 import { session } from '../state/session';
 import { MessageBubble } from './MessageBubble';
+import { VirtualList } from './VirtualList';
 
-/** Near the bottom, new messages keep the view pinned there; further up, the reader stays put. */
-const STICK_PX = 80;
+/** A row of the list: a stored message, or one of my sends still in the outbox. */
+type Row = { stored: ChatMessage } | { pending: Pending };
 
+const rowKey = (r: Row): string => ('stored' in r ? `s${r.stored.seq}` : r.pending.client_msg_id);
+
+type RowProps = { stored?: ChatMessage; pending?: Pending; me: number; isGroup: boolean; peerRead: number };
+
+function rowProps(row: Row): Pick<RowProps, 'stored' | 'pending'> {
+  return 'stored' in row ? { stored: row.stored } : { pending: row.pending };
+}
+
+/**
+ * Skips rows whose props did not change (scrolling renders the list again; a row's message
+ * object only changes when the message does). A class rather than preact/compat's memo, which
+ * would add compat to the bundle for one function.
+ */
+class MessageRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const prev = this.props;
+    return (
+      next.stored !== prev.stored || next.pending !== prev.pending || next.me !== prev.me || next.isGroup !== prev.isGroup || next.peerRead !== prev.peerRead
+    );
+  }
+
+  override render() {
+    return renderRow(this.props);
+  }
+}
+
+function renderRow({ stored, pending, me, isGroup, peerRead }: RowProps) {
+  if (pending) {
+    const p = pending;
+    return (
+      <MessageBubble
+        mine
+        senderId={me}
+        showSender={false}
+        content={p.content}
+        timeMs={p.created_ms}
+        status={p.state}
+        onRetry={p.state === 'failed' ? () => chat.retry(p.client_msg_id) : undefined}
+      />
+    );
+  }
+  const m = stored!;
+  const mine = m.sender_id === me;
+  return (
+    <MessageBubble
+      mine={mine}
+      senderId={m.sender_id}
+      showSender={isGroup}
+      content={m.content}
+      timeMs={m.server_time_ms}
+      seq={m.seq}
+      status={!mine ? undefined : isGroup ? 'sent' : storedStatus(m.seq, peerRead)}
+    />
+  );
+}
+
+/** One conversation's messages, virtualised (only the rows near the viewport are in the DOM). */
 export function MessageList({ id }: { id: string }) {
+  // A new list per conversation: remembered row heights and the scroll anchor belong to it.
+  return <Messages key={id} id={id} />;
+}
+
+function Messages({ id }: { id: string }) {
   const me = session.value?.userId ?? 0;
   const timeline = chat.timelines.value[id] ?? emptyTimeline;
-  const pending = chat.outbox.value.filter((p) => p.conversation_id === id);
+  const outbox = chat.outbox.value;
   const peerRead = chat.peerRead.value[id] ?? 0;
   const isGroup = id.startsWith('g:');
-  const box = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-  const loadingOlder = useRef<{ height: number } | null>(null);
+  const loading = useRef(false);
 
-  // Keep the reader's place when an older page lands on top, and follow new messages at the bottom.
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    if (loadingOlder.current) {
-      el.scrollTop += el.scrollHeight - loadingOlder.current.height;
-      loadingOlder.current = null;
-    } else if (pinned.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [timeline, pending.length]);
-
-  useLayoutEffect(() => {
-    pinned.current = true;
-  }, [id]);
+  const rows = useMemo<Row[]>(
+    () => [
+      ...timeline.messages.filter((m) => !isRecallEvent(m)).map((m) => ({ stored: m })),
+      ...outbox.filter((p) => p.conversation_id === id).map((p) => ({ pending: p })),
+    ],
+    [timeline.messages, outbox, id],
+  );
 
   function older() {
-    const el = box.current;
-    if (!el || loadingOlder.current || !timeline.hasOlder) return;
-    loadingOlder.current = { height: el.scrollHeight };
-    chat.loadOlder(id).catch((e) => {
-      loadingOlder.current = null;
-      report(e);
-    });
+    if (loading.current || !chat.timelines.value[id]?.hasOlder) return;
+    loading.current = true;
+    chat
+      .loadOlder(id)
+      .catch(report)
+      .finally(() => (loading.current = false));
   }
 
-  function onScroll() {
-    const el = box.current;
-    if (!el) return;
-    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
-    if (el.scrollTop < 40) older();
-  }
-
-  const visible = timeline.messages.filter((m) => !isRecallEvent(m));
   return (
-    <div class="messages" ref={box} onScroll={onScroll} data-testid="message-list" aria-live="polite">
-      {timeline.hasOlder && (
-        <button type="button" class="link older" data-testid="load-older" onClick={older}>
-          {t('loadOlder')}
-        </button>
-      )}
-      {visible.map((m) => (
-        <MessageBubble
-          key={`s${m.seq}`}
-          mine={m.sender_id === me}
-          senderId={m.sender_id}
-          showSender={isGroup}
-          content={m.content}
-          timeMs={m.server_time_ms}
-          seq={m.seq}
-          status={m.sender_id !== me ? undefined : isGroup ? 'sent' : storedStatus(m.seq, peerRead)}
-        />
-      ))}
-      {pending.map((p) => (
-        <MessageBubble
-          key={p.client_msg_id}
-          mine
-          senderId={me}
-          showSender={false}
-          content={p.content}
-          timeMs={p.created_ms}
-          status={p.state}
-          onRetry={p.state === 'failed' ? () => chat.retry(p.client_msg_id) : undefined}
-        />
-      ))}
-    </div>
+    <VirtualList
+      class="messages"
+      testId="message-list"
+      items={rows}
+      itemKey={rowKey}
+      onNearTop={older}
+      renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} />}
+      header={
+        timeline.hasOlder && (
+          <button type="button" class="link older" data-testid="load-older" onClick={older}>
+            {t('loadOlder')}
+          </button>
+        )
+      }
+    />
   );
 }
