@@ -21,10 +21,7 @@ pub struct Reply {
 impl Reply {
     /// A header's value (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim())
-        })
+        header_in(&self.headers, name)
     }
 
     /// The error code of an error body.
@@ -65,6 +62,52 @@ pub fn send_raw(
     content_type: &str,
     extra_headers: &[&str],
 ) -> Reply {
+    send_bytes(
+        addr,
+        method,
+        path,
+        token,
+        raw_body,
+        content_type,
+        extra_headers,
+    )
+    .into_json()
+}
+
+/// A response whose body is kept as bytes (file downloads).
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub headers: String,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_in(&self.headers, name)
+    }
+
+    /// The body parsed as JSON (Null when empty or not JSON).
+    pub fn into_json(self) -> Reply {
+        Reply {
+            status: self.status,
+            body: serde_json::from_slice(&self.body).unwrap_or(Value::Null),
+            headers: self.headers,
+        }
+    }
+}
+
+/// Sends a request whose body is exactly `raw_body`; the answer's body stays bytes.
+pub fn send_bytes(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    raw_body: &[u8],
+    content_type: &str,
+    extra_headers: &[&str],
+) -> RawReply {
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: chat\r\nConnection: close\r\n");
     if let Some(token) = token {
         request.push_str(&format!("Authorization: Bearer {token}\r\n"));
@@ -86,7 +129,7 @@ pub fn send_raw(
     let _ = stream.write_all(raw_body);
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
-    parse(&String::from_utf8_lossy(&response))
+    parse_bytes(&response)
 }
 
 /// Sends a GET with `headers` and reads only the answer's head and (Content-Length) body, so
@@ -131,38 +174,58 @@ pub fn open_websocket(addr: &str, path: &str, headers: &[String]) -> (Reply, Tcp
 }
 
 fn parse(response: &str) -> Reply {
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response, ""));
+    parse_bytes(response.as_bytes()).into_json()
+}
+
+fn parse_bytes(response: &[u8]) -> RawReply {
+    let split = response.windows(4).position(|window| window == b"\r\n\r\n");
+    let (head, body) = match split {
+        Some(at) => (&response[..at], &response[at + 4..]),
+        None => (response, &[][..]),
+    };
+    let head = String::from_utf8_lossy(head).into_owned();
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
+        .unwrap_or_else(|| panic!("not an HTTP response: {head:?}"));
+    let body = if header_in(&head, "transfer-encoding")
+        .is_some_and(|value| value.eq_ignore_ascii_case("chunked"))
     {
         dechunk(body)
     } else {
-        body.to_owned()
+        body.to_vec()
     };
-    Reply {
+    RawReply {
         status,
-        headers: head.to_owned(),
-        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        headers: head,
+        body,
     }
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+/// A header's value in a raw header block (case-insensitive name).
+fn header_in<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|window| window == b"\r\n") {
+        let Some(size) = std::str::from_utf8(&body[..end])
+            .ok()
+            .and_then(|size| usize::from_str_radix(size.trim(), 16).ok())
+        else {
             break;
         };
+        let rest = &body[end + 2..];
         if size == 0 || rest.len() < size {
             break;
         }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
+        out.extend_from_slice(&rest[..size]);
+        body = rest[size..].strip_prefix(b"\r\n").unwrap_or(&rest[size..]);
     }
     out
 }

@@ -218,13 +218,21 @@ impl TestCluster {
         let cluster = self.stack.cluster.clone();
         let router = self.stack.router.grpc.clone();
         let namesrv = namesrv.unwrap_or(&self.stack.rocketmq.namesrv).to_owned();
-        self.start_message_in(&cluster, name, &router, &namesrv)
+        self.start_message_in(&cluster, name, &router, &namesrv, &[])
+    }
+
+    /// Like `start_stack_message`, with `extra` flags (a small `--file-quota-bytes`, say).
+    pub fn start_stack_message_flags(&self, name: &str, extra: &[&str]) -> Proc {
+        let cluster = self.stack.cluster.clone();
+        let router = self.stack.router.grpc.clone();
+        let namesrv = self.stack.rocketmq.namesrv.clone();
+        self.start_message_in(&cluster, name, &router, &namesrv, extra)
     }
 
     /// Starts a message service of this test cluster (its push topic, routed by `router`).
     pub fn start_message(&self, name: &str, router: &Proc) -> Proc {
         let namesrv = self.stack.rocketmq.namesrv.clone();
-        self.start_message_in(&self.name, name, &router.grpc, &namesrv)
+        self.start_message_in(&self.name, name, &router.grpc, &namesrv, &[])
     }
 
     fn start_message_in(
@@ -233,9 +241,10 @@ impl TestCluster {
         name: &str,
         router_grpc: &str,
         namesrv: &str,
+        extra: &[&str],
     ) -> Proc {
         let [grpc, metrics] = free_addrs();
-        let args: Vec<String> = [
+        let mut args: Vec<String> = [
             "--grpc-addr",
             &grpc,
             "--metrics-addr",
@@ -252,6 +261,7 @@ impl TestCluster {
         ]
         .map(String::from)
         .into();
+        args.extend(extra.iter().map(|arg| arg.to_string()));
         self.launch_in(
             cluster,
             name,

@@ -332,16 +332,21 @@ fn the_openapi_document_lists_every_route() {
     assert_eq!(doc.status, 200);
     assert_eq!(doc.body["openapi"], "3.1.0");
     let paths = doc.body["paths"].as_object().expect("paths");
-    // Every route the gateway serves under /api/v1 (as its router names them) is documented.
-    let source = include_str!("../../crates/gateway/src/rest/mod.rs");
-    let served: Vec<&str> = source
-        .match_indices(".route(")
-        .filter_map(|(at, _)| {
-            source[at + 7..]
-                .trim_start()
-                .strip_prefix('"')?
-                .split('"')
-                .next()
+    // Every route the gateway serves under /api/v1 (as its routers name them) is documented.
+    let sources = [
+        include_str!("../../crates/gateway/src/rest/mod.rs"),
+        include_str!("../../crates/gateway/src/rest/files/mod.rs"),
+    ];
+    let served: Vec<&str> = sources
+        .iter()
+        .flat_map(|source| {
+            source.match_indices(".route(").filter_map(|(at, _)| {
+                source[at + 7..]
+                    .trim_start()
+                    .strip_prefix('"')?
+                    .split('"')
+                    .next()
+            })
         })
         .collect();
     assert!(served.len() >= 17, "found the routes: {served:?}");

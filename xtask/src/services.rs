@@ -53,7 +53,9 @@ fn command(component: &Component, release: bool) -> Command {
                 &ports::nth(ports::GATEWAY_METRICS_BASE, index),
             ])
             .arg("--web-dir")
-            .arg(web::dist());
+            .arg(web::dist())
+            .arg("--files-dir")
+            .arg(paths::run_dir().join("files"));
     }
     command
 }

@@ -23,6 +23,9 @@ pub enum ServiceError {
     /// The request conflicts with the current state (a taken username, ...).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A budget of the caller's is spent (a storage quota): not a matter of waiting.
+    #[error("{message}")]
+    Exhausted { code: &'static str, message: String },
     /// Too many attempts; retry after this many seconds.
     #[error("too many attempts; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
@@ -54,7 +57,9 @@ impl ServiceError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::Invalid { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Invalid { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Exhausted { code, .. } => code,
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -110,7 +115,9 @@ impl From<ServiceError> for Status {
             ServiceError::Forbidden(_) => Status::permission_denied(message),
             ServiceError::NotFound(_) => Status::not_found(message),
             ServiceError::Conflict { .. } => Status::already_exists(message),
-            ServiceError::RateLimited { .. } => Status::resource_exhausted(message),
+            ServiceError::RateLimited { .. } | ServiceError::Exhausted { .. } => {
+                Status::resource_exhausted(message)
+            }
             ServiceError::Unavailable(_) => {
                 tracing::warn!(%error, "request failed");
                 Status::unavailable("the service is temporarily unavailable")

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod files;
 pub mod flags;
 pub mod grpc;
 pub mod health;

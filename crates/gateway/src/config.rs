@@ -99,6 +99,24 @@ pub struct Config {
     #[arg(long, env = "CHAT_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 
+    /// Directory the uploaded files are stored under (created when missing; the same for every
+    /// gateway of a cluster). Unset: the file routes answer 503 `files_disabled`.
+    #[arg(long, env = "CHAT_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
+    /// Largest image upload in bytes (413 `file_too_large` beyond).
+    #[arg(long, env = "CHAT_GATEWAY_MAX_IMAGE_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_image_bytes: u64,
+
+    /// Largest voice upload in bytes.
+    #[arg(long, env = "CHAT_GATEWAY_MAX_VOICE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_voice_bytes: u64,
+
+    /// Largest upload of any other file in bytes. OpenResty refuses larger bodies on the upload
+    /// route itself (`client_max_body_size` 101m in openresty/nginx.conf); raise both together.
+    #[arg(long, env = "CHAT_GATEWAY_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_file_bytes: u64,
+
     /// WebSocket sessions one user may hold here (the oldest is kicked beyond).
     #[arg(long, env = "CHAT_GATEWAY_MAX_SESSIONS_PER_USER", default_value_t = 5)]
     pub max_sessions_per_user: usize,

@@ -132,11 +132,21 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .filter(|o| !o.is_empty())
         .cloned()
         .collect();
+    let files = rest::files::Files::open(
+        config.files_dir.as_deref(),
+        rest::files::FileLimits {
+            image: config.max_image_bytes,
+            voice: config.max_voice_bytes,
+            file: config.max_file_bytes,
+        },
+    )
+    .map_err(StartupError::Config)?;
     let rest = rest::router(
         rest::RestState {
             account: AccountClient::new(account.clone()),
             message: message_client,
             trusted_proxies: config.trusted_proxies.clone(),
+            files,
         },
         config.body_limit,
         &origins,

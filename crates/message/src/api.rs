@@ -110,4 +110,22 @@ impl Message for MessageApi {
             self.service.typing(request.into_inner()).await?,
         ))
     }
+
+    async fn register_file(
+        &self,
+        request: Request<pb::RegisterFileRequest>,
+    ) -> Result<Response<pb::FileInfo>, Status> {
+        Ok(Response::new(
+            self.service.register_file(request.into_inner()).await?,
+        ))
+    }
+
+    async fn authorize_file(
+        &self,
+        request: Request<pb::AuthorizeFileRequest>,
+    ) -> Result<Response<pb::FileInfo>, Status> {
+        Ok(Response::new(
+            self.service.authorize_file(request.into_inner()).await?,
+        ))
+    }
 }

@@ -99,6 +99,11 @@ pub struct Config {
     #[arg(long, env = "CHAT_MESSAGE_PUSH_QUEUE", default_value_t = 50_000)]
     pub push_queue: usize,
 
+    /// Most bytes of files one user may have stored (the sum of their uploads); an upload
+    /// beyond is refused with 429 `quota_exceeded`.
+    #[arg(long, env = "CHAT_MESSAGE_FILE_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub file_quota_bytes: u64,
+
     #[command(flatten)]
     pub common: CommonFlags,
 }

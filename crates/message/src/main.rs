@@ -7,6 +7,7 @@ mod clock;
 mod config;
 mod content;
 mod conversation;
+mod files;
 mod pushes;
 mod send;
 mod send_stream;
@@ -98,6 +99,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
                 custom_bytes: config.max_custom_bytes,
             },
             recall_window: config.recall_window,
+            file_quota_bytes: config.file_quota_bytes,
         },
     };
     let checks = vec![

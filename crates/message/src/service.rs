@@ -22,6 +22,8 @@ pub struct Rules {
     pub content: ContentLimits,
     /// How long after sending a sender may recall a message.
     pub recall_window: Duration,
+    /// Most bytes of files one user may have stored.
+    pub file_quota_bytes: u64,
 }
 
 /// Everything a request needs.

@@ -5,6 +5,7 @@ mod accounts;
 pub mod cidr;
 pub mod error;
 mod extract;
+pub mod files;
 mod friends;
 mod groups;
 mod messages;
@@ -30,10 +31,13 @@ pub struct RestState {
     pub message: MessageClient<Channel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<cidr::Cidr>,
+    /// Where uploads go (`--files-dir`) and how large they may be.
+    pub files: files::Files,
 }
 
-/// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond); `cors_origins` lists
-/// the browser origins allowed to call the API (`*` for any; empty for none).
+/// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond; uploads have their
+/// own limits); `cors_origins` lists the browser origins allowed to call the API (`*` for any;
+/// empty for none).
 pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> Router {
     let api = Router::new()
         .route("/auth/register", post(accounts::register))
@@ -120,6 +124,8 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
         )
         .route("/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(body_limit))
+        // Merged after the layer: uploads have limits of their own, per kind.
+        .merge(files::routes())
         .with_state(Arc::new(state));
     let api = match cors(cors_origins) {
         Some(layer) => api.layer(layer),

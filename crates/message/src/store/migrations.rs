@@ -9,6 +9,8 @@
 //! - `conversation_members` holds each user's read cursor per conversation (and is how a user's
 //!   conversations are listed); the (conversation_id, read_seq) index answers group read counts.
 //! - `hidden_messages` is "delete for me"; `id_blocks` hands out message ids in blocks.
+//! - `files` holds what the gateways stored in object storage (ADR 0011): who uploaded it and
+//!   what it is; the uploader index sums a user's quota and lists their files.
 
 use sea_orm_migration::prelude::*;
 
@@ -18,7 +20,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateMessages)]
+        vec![Box::new(CreateMessages), Box::new(CreateFiles)]
     }
 }
 
@@ -87,6 +89,47 @@ impl MigrationTrait for CreateMessages {
             .execute_unprepared(
                 "DROP TABLE id_blocks, hidden_messages, conversation_members, messages, conversations",
             )
+            .await?;
+        Ok(())
+    }
+}
+
+struct CreateFiles;
+
+impl MigrationName for CreateFiles {
+    fn name(&self) -> &str {
+        "m0002_create_files"
+    }
+}
+
+/// The name is the uploader's, in any script (utf8mb4); everything else is ASCII. `referenced`
+/// turns 1 when a message first carries the file (unreferenced files are swept later).
+const FILES: &str = "CREATE TABLE files (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        uploader_id BIGINT UNSIGNED NOT NULL,
+        kind VARCHAR(8) NOT NULL,
+        mime VARCHAR(127) NOT NULL,
+        size_bytes BIGINT UNSIGNED NOT NULL,
+        sha256 CHAR(64) NOT NULL,
+        object_key VARCHAR(255) NOT NULL,
+        name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        referenced TINYINT NOT NULL DEFAULT 0,
+        KEY files_uploader (uploader_id),
+        UNIQUE KEY files_object (object_key)
+    ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin";
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFiles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.get_connection().execute_unprepared(FILES).await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP TABLE files")
             .await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! recalls live with the group-commit writer, which sends its batches as scripts rather than
 //! prepared statements).
 
+pub mod files;
 pub mod ids;
 pub mod migrations;
 pub mod reads;

@@ -1,0 +1,25 @@
+//! Rules about uploaded files that the gateway (which refuses early) and the message service
+//! (which stores them) must agree on.
+
+/// Longest file name, in characters (the `files.name` column is VARCHAR(255)).
+pub const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// 1-255 characters, none of them control characters (which would garble headers and logs).
+pub fn is_file_name(name: &str) -> bool {
+    (1..=MAX_FILE_NAME_CHARS).contains(&name.chars().count()) && !name.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_counted_in_characters() {
+        assert!(is_file_name("猫.png"));
+        assert!(is_file_name(&"é".repeat(255)));
+        assert!(!is_file_name(&"é".repeat(256)));
+        assert!(!is_file_name(""));
+        assert!(!is_file_name("a\u{7}b"));
+        assert!(!is_file_name("a\nb"));
+    }
+}

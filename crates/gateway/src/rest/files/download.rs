@@ -1,0 +1,96 @@
+//! `GET /files/{id}`: the message service decides whether the caller may read the file (404
+//! when not, as for ids that name nothing), then the object streams from storage, whole or one
+//! `Range`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chat_proto::message as pb;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange};
+
+use super::disposition::content_disposition;
+use super::range::{Wanted, wanted};
+use super::storage_error;
+use crate::rest::RestState;
+use crate::rest::error::ApiError;
+use crate::rest::extract::{Caller, IdPath};
+
+pub async fn download(
+    State(state): State<Arc<RestState>>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = state.files.store()?;
+    let file = state
+        .message
+        .clone()
+        .authorize_file(pb::AuthorizeFileRequest {
+            actor_id: caller.user_id,
+            file_id: id,
+        })
+        .await?
+        .into_inner();
+    let size = file.size_bytes;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok());
+    let (status, part) = match wanted(range, size) {
+        Wanted::Whole => (StatusCode::OK, None),
+        Wanted::Part { start, end } => (StatusCode::PARTIAL_CONTENT, Some((start, end))),
+        Wanted::Unsatisfiable => return Ok(unsatisfiable(size)),
+    };
+    let options = GetOptions {
+        range: part.map(|(start, end)| GetRange::Bounded(start..end + 1)),
+        ..GetOptions::default()
+    };
+    let object = store
+        .get_opts(&Path::from(file.object_key.as_str()), options)
+        .await
+        .map_err(storage_error)?;
+    let length = part.map_or(size, |(start, end)| end - start + 1);
+    let mime = HeaderValue::from_str(&file.mime)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let mut response = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, mime)
+        .header(header::CONTENT_LENGTH, length)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(
+            header::CONTENT_DISPOSITION,
+            content_disposition(&file.mime, &file.name),
+        )
+        .header(header::CACHE_CONTROL, "private, max-age=0")
+        .header(header::ACCEPT_RANGES, "bytes");
+    if let Some((start, end)) = part {
+        response = response.header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+    }
+    response
+        .body(Body::from_stream(object.into_stream()))
+        .map_err(|error| {
+            tracing::error!(%error, file = id, "could not build a download");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the download could not be answered; the failure is logged",
+            )
+        })
+}
+
+/// 416, naming the size so that the client can ask again.
+fn unsatisfiable(size: u64) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "range_not_satisfiable",
+        format!("the file has {size} bytes"),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
+    response
+}

@@ -1,0 +1,231 @@
+//! `POST /files?kind=image|voice|file&name=...`: the raw body streamed into object storage.
+//! Counted against the kind's limit (413 the moment it is passed), hashed and sniffed as it
+//! passes, written as a multipart upload so that nothing is visible until it completes, then
+//! registered with the message service. Whatever fails on the way leaves nothing stored.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, BodyDataStream};
+use axum::extract::State;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use chat_common::files::is_file_name;
+use chat_proto::message as pb;
+use futures::StreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::sniff::{SNIFF_BYTES, allowed, sniff};
+use super::{Kind, hex, storage_error};
+use crate::rest::RestState;
+use crate::rest::error::ApiError;
+use crate::rest::extract::{Caller, QueryParams};
+
+/// Parts of a multipart upload: S3's smallest, so that the same code serves it later.
+const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Parts written at once: with the part being filled, at most three parts of one upload are in
+/// memory.
+const PARTS_IN_FLIGHT: usize = 2;
+/// The name of a file uploaded without one.
+const DEFAULT_NAME: &str = "file";
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    kind: Kind,
+    name: Option<String>,
+}
+
+/// The answer to an upload.
+#[derive(Serialize)]
+pub struct Uploaded {
+    file_id: u64,
+    kind: String,
+    mime: String,
+    size_bytes: u64,
+    sha256: String,
+    name: String,
+}
+
+impl From<pb::FileInfo> for Uploaded {
+    fn from(file: pb::FileInfo) -> Self {
+        Self {
+            file_id: file.file_id,
+            kind: file.kind,
+            mime: file.mime,
+            size_bytes: file.size_bytes,
+            sha256: file.sha256,
+            name: file.name,
+        }
+    }
+}
+
+pub async fn upload(
+    State(state): State<Arc<RestState>>,
+    caller: Caller,
+    QueryParams(query): QueryParams<UploadQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
+    let store = state.files.store()?;
+    let name = query.name.unwrap_or_else(|| DEFAULT_NAME.to_owned());
+    if !is_file_name(&name) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_name",
+            "a file name is 1-255 characters without control characters",
+        ));
+    }
+    let mut intake = Intake {
+        body: body.into_data_stream(),
+        hasher: Sha256::new(),
+        size: 0,
+        limit: state.files.limits.of(query.kind),
+    };
+    let head = intake.head().await?;
+    let mime = sniff(query.kind, &head).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            format!(
+                "the content is not allowed for kind={}: {}",
+                query.kind.as_str(),
+                allowed(query.kind)
+            ),
+        )
+    })?;
+    let location = Path::from(object_key(caller.user_id)?);
+    store_all(store, &location, head, &mut intake).await?;
+    let registered = state
+        .message
+        .clone()
+        .register_file(pb::RegisterFileRequest {
+            actor_id: caller.user_id,
+            kind: query.kind.as_str().to_owned(),
+            mime: mime.to_owned(),
+            size_bytes: intake.size,
+            sha256: hex(&intake.hasher.finalize()),
+            object_key: location.to_string(),
+            name,
+        })
+        .await;
+    match registered {
+        Ok(file) => Ok((StatusCode::CREATED, Json(file.into_inner().into()))),
+        Err(status) => {
+            // No row will ever name the object (over quota, or the service failed).
+            if let Err(error) = store.delete(&location).await {
+                tracing::warn!(%error, %location, "could not delete an unregistered upload");
+            }
+            Err(status.into())
+        }
+    }
+}
+
+/// `files/{uploader}/{128 random bits in hex}`: unguessable, and grouped by uploader so that
+/// one user's files can be listed and removed together.
+fn object_key(uploader: u64) -> Result<String, ApiError> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|error| {
+        tracing::error!(%error, "no randomness for an object key");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the upload could not be named; the failure is logged",
+        )
+    })?;
+    Ok(format!("files/{uploader}/{}", hex(&random)))
+}
+
+/// The request body as it arrives, counted against the kind's limit and hashed.
+struct Intake {
+    body: BodyDataStream,
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+}
+
+impl Intake {
+    /// The next chunk, counted and hashed; None at the end of the body.
+    async fn next(&mut self) -> Result<Option<Bytes>, ApiError> {
+        let Some(chunk) = self.body.next().await else {
+            return Ok(None);
+        };
+        let chunk = chunk.map_err(|error| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "upload_incomplete",
+                format!("the body did not arrive whole: {error}"),
+            )
+        })?;
+        self.size = self.size.saturating_add(chunk.len() as u64);
+        if self.size > self.limit {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                format!("a file of this kind is at most {} bytes", self.limit),
+            ));
+        }
+        self.hasher.update(&chunk);
+        Ok(Some(chunk))
+    }
+
+    /// The first bytes (at least [`SNIFF_BYTES`] unless the body is shorter), to sniff before
+    /// anything is stored.
+    async fn head(&mut self) -> Result<Vec<u8>, ApiError> {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        while head.len() < SNIFF_BYTES {
+            match self.next().await? {
+                Some(chunk) => head.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// Writes `head` and the rest of the body to `location`; on any failure the multipart upload
+/// is aborted, so nothing stays behind. (When the client goes away, hyper drops this future
+/// with the upload, whose staging file `LocalFileSystem` removes on drop.)
+async fn store_all(
+    store: &dyn ObjectStore,
+    location: &Path,
+    head: Vec<u8>,
+    intake: &mut Intake,
+) -> Result<(), ApiError> {
+    let upload = store.put_multipart(location).await.map_err(storage_error)?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+    writer.put(Bytes::from(head));
+    if let Err(error) = copy(&mut writer, intake).await {
+        if let Err(abort) = writer.abort().await {
+            tracing::warn!(error = %abort, %location, "could not abort an upload");
+        }
+        return Err(error);
+    }
+    writer.finish().await.map_err(storage_error)?;
+    Ok(())
+}
+
+async fn copy(writer: &mut WriteMultipart, intake: &mut Intake) -> Result<(), ApiError> {
+    while let Some(chunk) = intake.next().await? {
+        writer
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(storage_error)?;
+        writer.put(chunk);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_keys_are_the_uploaders_and_random() {
+        let one = object_key(7).unwrap();
+        assert!(one.starts_with("files/7/"));
+        assert_eq!(one.len(), "files/7/".len() + 32);
+        assert_ne!(one, object_key(7).unwrap());
+    }
+}

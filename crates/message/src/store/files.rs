@@ -1,0 +1,84 @@
+//! The `files` table: what the gateways stored in object storage and who uploaded it.
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, IsolationLevel, TransactionTrait,
+};
+
+use super::statement;
+
+/// The columns of a `files` row, in [`COLUMNS`] order.
+#[derive(Debug, FromQueryResult)]
+pub struct FileRow {
+    pub id: u64,
+    pub uploader_id: u64,
+    pub kind: String,
+    pub mime: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub object_key: String,
+    pub name: String,
+    pub created_at_ms: i64,
+}
+
+const COLUMNS: &str =
+    "id, uploader_id, kind, mime, size_bytes, sha256, object_key, name, created_at_ms";
+
+/// A file to record (the row without its id).
+pub struct NewFile<'a> {
+    pub uploader_id: u64,
+    pub kind: &'a str,
+    pub mime: &'a str,
+    pub size_bytes: u64,
+    pub sha256: &'a str,
+    pub object_key: &'a str,
+    pub name: &'a str,
+    pub created_at_ms: i64,
+}
+
+/// Inserts `file` when the uploader's files, this one included, stay within `quota` bytes;
+/// the new id, or None over the quota. One statement under REPEATABLE READ (whatever the
+/// server's default): there `INSERT ... SELECT` takes shared next-key locks on the uploader's
+/// index range, so of two racing uploads of one user one deadlocks and is retried by the
+/// caller, and the retry counts the other's file. Under READ COMMITTED both could pass.
+pub async fn insert_within_quota(
+    db: &DatabaseConnection,
+    file: &NewFile<'_>,
+    quota: u64,
+) -> Result<Option<u64>, DbErr> {
+    let tx = db
+        .begin_with_config(Some(IsolationLevel::RepeatableRead), None)
+        .await?;
+    let result = tx
+        .execute_raw(statement(
+            "INSERT INTO files
+                (uploader_id, kind, mime, size_bytes, sha256, object_key, name, created_at_ms)
+             SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL
+             WHERE (SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE uploader_id = ?) + ? <= ?",
+            [
+                file.uploader_id.into(),
+                file.kind.into(),
+                file.mime.into(),
+                file.size_bytes.into(),
+                file.sha256.into(),
+                file.object_key.into(),
+                file.name.into(),
+                file.created_at_ms.into(),
+                file.uploader_id.into(),
+                file.size_bytes.into(),
+                quota.into(),
+            ],
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok((result.rows_affected() == 1).then(|| result.last_insert_id()))
+}
+
+/// The file with this id.
+pub async fn by_id(db: &DatabaseConnection, id: u64) -> Result<Option<FileRow>, DbErr> {
+    FileRow::find_by_statement(statement(
+        &format!("SELECT {COLUMNS} FROM files WHERE id = ?"),
+        [id.into()],
+    ))
+    .one(db)
+    .await
+}
