@@ -1,23 +1,17 @@
 // Account screens: change the password (which signs out the user's other logins), sign out,
 // and sign in again with the new password only.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, restUser, signIn, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, restUser, signIn, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('change password, other login kicked, sign out, sign in again', { timeout: 120_000 }, async () => {
   const user = await restUser(`acct_${run}`, 'first-password-1');
   const next = 'second-password-2';
-  const main = await openUser(browser);
-  const other = await openUser(browser);
+  const main = await open();
+  const other = await open();
   await signIn(main.page, user.username, user.password);
   await signIn(other.page, user.username, user.password);
 

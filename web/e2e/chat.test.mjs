@@ -1,25 +1,19 @@
 // Two users in two browser contexts: sign up, befriend, chat, and see the read receipt.
 // Run against the gateways (default) or a preview server: CHAT_WEB_URL=http://127.0.0.1:4173.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, shot, signUp, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, shot, signUp, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
 const alice = { username: `alice_${run}`, nickname: `Alice ${run}`, password: 'correct-horse-1' };
 const bob = { username: `bob_${run}`, nickname: `Bob ${run}`, password: 'battery-staple-2' };
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('two users befriend each other and chat with read receipts', { timeout: 120_000 }, async () => {
-  const a = await openUser(browser);
+  const a = await open();
   // B's browser prefers Chinese: the UI follows navigator.language (the tests use data-testid).
-  const b = await openUser(browser, undefined, 'zh-CN');
+  const b = await open(undefined, 'zh-CN');
 
   await visible(tid(a.page, 'auth-form'), 'the sign-in form');
   await shot(a.page, 'login.png');

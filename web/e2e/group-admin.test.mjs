@@ -3,17 +3,11 @@
 // a recall that blanks the message at the other side, and delete for me; then join requests,
 // admins, transfer and dissolve, and a friend blocked, unblocked and removed.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, rest, restBefriend, restUser, shot, signIn, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, rest, restBefriend, restUser, shot, signIn, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 const message = (page, text, mine) =>
   page.locator(`[data-testid="message"]${mine === undefined ? '' : `[data-mine="${mine}"]`}`).filter({ hasText: text });
@@ -42,7 +36,7 @@ test('owner kicks, mutes and recalls; the others see it', { timeout: 170_000 }, 
   const [owner, member, member2] = await Promise.all([restUser(`aown_${run}`), restUser(`amem_${run}`), restUser(`amem2_${run}`)]);
   await restBefriend(owner, member);
   await restBefriend(owner, member2);
-  const [a, b, c] = await Promise.all([openUser(browser), openUser(browser), openUser(browser)]);
+  const [a, b, c] = await Promise.all([open(), open(), open()]);
   await signIn(a.page, owner.username, owner.password);
   await signIn(b.page, member.username, member.password);
   await signIn(c.page, member2.username, member2.password);
@@ -145,7 +139,7 @@ test('join requests, admins, transfer and dissolve; block, unblock and remove a 
   await restBefriend(owner, pal);
   const name = `Approval ${run}`;
   const { group } = await rest('POST', '/groups', { token: owner.token, body: { name, join_mode: 'approval', member_ids: [] } });
-  const [a, b] = await Promise.all([openUser(browser), openUser(browser)]);
+  const [a, b] = await Promise.all([open(), open()]);
   await signIn(a.page, owner.username, owner.password);
   await signIn(b.page, joiner.username, joiner.password);
 

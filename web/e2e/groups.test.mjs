@@ -1,24 +1,18 @@
 // Groups through the UI: create with a join mode and a friend in it, chat, invite, leave.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, restBefriend, restUser, shot, signIn, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, restBefriend, restUser, shot, signIn, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('create a group, chat in it, invite a friend, and leave', { timeout: 120_000 }, async () => {
   const [owner, member, late] = await Promise.all([restUser(`gown_${run}`), restUser(`gmem_${run}`), restUser(`glate_${run}`)]);
   await restBefriend(owner, member);
   await restBefriend(owner, late);
 
-  const a = await openUser(browser);
-  const b = await openUser(browser);
+  const a = await open();
+  const b = await open();
   await signIn(a.page, owner.username, owner.password);
   await signIn(b.page, member.username, member.password);
 

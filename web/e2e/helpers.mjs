@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** The page under test: the gateways (through OpenResty) by default, or a Vite preview. */
@@ -25,6 +26,19 @@ export async function launch() {
 }
 
 /** A fresh browser context (its own sessionStorage: one user) with a page on BASE. */
+/** One Chromium for a test file's tests, launched before them and closed after them; returns
+ * `open(viewport?, locale?)`, which opens a new user's browser context in it (see openUser). */
+export function browserForFile() {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return (...args) => openUser(browser, ...args);
+}
+
 export async function openUser(browser, viewport = { width: 1200, height: 780 }, locale = 'en-US') {
   const context = await browser.newContext({ viewport, locale });
   const page = await context.newPage();

@@ -1,18 +1,12 @@
 // History: the newest page first, older pages while scrolling up, each message once, in order.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
 import { scrollToTopCollecting } from './messageScroll.mjs';
 
 const run = Date.now().toString(36);
 const COUNT = 120;
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('scrolling up pages older messages with ?before=', { timeout: 120_000 }, async () => {
   const [me, peer] = await Promise.all([restUser(`hme_${run}`), restUser(`hpeer_${run}`)]);
@@ -24,7 +18,7 @@ test('scrolling up pages older messages with ?before=', { timeout: 120_000 }, as
     });
   }
 
-  const u = await openUser(browser);
+  const u = await open();
   await signIn(u.page, me.username, me.password);
   const conv = await visible(tid(u.page, 'conversation-item'), 'the conversation');
   await eventually('the unread count', async () => assert.equal((await conv.getByTestId('unread-badge').textContent())?.trim(), String(COUNT)));

@@ -1,19 +1,13 @@
 // Messages that arrive while the user is offline: 200 of them, the exact unread count, the
 // newest on opening, and every one of them (once, in order) on the way up the virtualised list.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { scrollToTopCollecting } from './messageScroll.mjs';
-import { eventually, launch, openUser, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
+import { browserForFile, eventually, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
 const COUNT = 200;
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('200 messages sent while offline: badge, newest first, all of them once in order', { timeout: 150_000 }, async () => {
   const [a, b] = await Promise.all([restUser(`oa_${run}`), restUser(`ob_${run}`)]);
@@ -27,7 +21,7 @@ test('200 messages sent while offline: badge, newest first, all of them once in 
     });
   }
 
-  const u = await openUser(browser);
+  const u = await open();
   await signIn(u.page, b.username, b.password);
   const item = await visible(u.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversation}"]`), 'the conversation');
   await eventually('the unread badge', async () => assert.equal((await item.getByTestId('unread-badge').textContent())?.trim(), String(COUNT)));

@@ -1,17 +1,11 @@
 // The connection drops: the banner shows, the client reconnects, pulls what it missed (once),
 // and sends what was typed while offline with the same client_msg_id.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { eventually, launch, openUser, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserForFile, eventually, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
 
 const run = Date.now().toString(36);
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const open = browserForFile();
 
 test('reconnect resyncs and resends', { timeout: 120_000 }, async () => {
   const [me, peer] = await Promise.all([restUser(`rme_${run}`), restUser(`rpeer_${run}`)]);
@@ -21,7 +15,7 @@ test('reconnect resyncs and resends', { timeout: 120_000 }, async () => {
     rest('POST', '/messages', { token: peer.token, body: { kind: 'direct', target_id: me.id, client_msg_id: id, content: { type: 'text', text } } });
   await send('before the drop', `r1-${run}`);
 
-  const u = await openUser(browser);
+  const u = await open();
   // The WebSocket goes through a route the test can cut, as a flaky network would.
   let route = null;
   let block = false;
