@@ -38,6 +38,16 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Where nextest writes a profile's JUnit report: its store, `target/nextest` under the
+/// workspace root, which stays there when CARGO_TARGET_DIR moves cargo's own output elsewhere
+/// (as CI does).
+fn report_path(profile: &str) -> PathBuf {
+    paths::repo_root()
+        .join("target/nextest")
+        .join(profile)
+        .join("junit.xml")
+}
+
 /// What a run left: its exit status and the tests of its JUnit report.
 pub struct Run {
     pub status: ExitStatus,
@@ -47,10 +57,7 @@ pub struct Run {
 /// `cargo nextest run --workspace --profile <profile> <args>`, output on the terminal (or in
 /// `capture`), bounded by the task's deadline.
 pub fn run(profile: &str, args: &[&str], capture: Option<&PathBuf>) -> TaskResult<Run> {
-    let report = paths::target_dir()
-        .join("nextest")
-        .join(profile)
-        .join("junit.xml");
+    let report = report_path(profile);
     // A report left by an earlier run must not be read as this one's.
     let _ = fs::remove_file(&report);
     let mut command = Command::new(binary()?);
