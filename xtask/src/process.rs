@@ -81,7 +81,7 @@ fn parent_pid(stat: &str) -> Option<u32> {
 }
 
 /// The arguments `pid` was started with (program first).
-pub fn command_line(pid: u32) -> Option<Vec<String>> {
+fn command_line(pid: u32) -> Option<Vec<String>> {
     let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     Some(
         raw.split(|byte| *byte == 0)
@@ -89,6 +89,16 @@ pub fn command_line(pid: u32) -> Option<Vec<String>> {
             .map(|arg| String::from_utf8_lossy(arg).into_owned())
             .collect(),
     )
+}
+
+/// Whether `pid` runs with another command line than `wanted` would start (changed flags);
+/// false when it cannot be read.
+pub fn flags_differ(pid: u32, wanted: &Command) -> bool {
+    let wanted: Vec<String> = std::iter::once(wanted.get_program())
+        .chain(wanted.get_args())
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    command_line(pid).is_some_and(|running| running != wanted)
 }
 
 /// The live pid of component `name`, when its pid file points at our process.

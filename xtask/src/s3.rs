@@ -124,12 +124,8 @@ pub fn ensure_running() -> TaskResult {
     let secret = secret_key()?;
     let mut wanted = command(&secret);
     if let Some(pid) = process::running_pid(NAME, BINARY) {
-        let want: Vec<String> = std::iter::once(wanted.get_program())
-            .chain(wanted.get_args())
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect();
         // A deleted credentials file means a new secret: the old process must go.
-        if process::command_line(pid).is_some_and(|running| running == want) {
+        if !process::flags_differ(pid, &wanted) {
             println!("{NAME:<10} already running (pid {pid})");
             return wait_healthy();
         }

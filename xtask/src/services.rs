@@ -65,15 +65,7 @@ pub fn ensure(component: &Component, release: bool) -> TaskResult {
     let name = &component.name;
     let binary = paths::binary(binary_name(component), release);
     if let Some(pid) = process::running_pid(name, &component.marker) {
-        let wanted = command(component, release);
-        let flags_changed = process::command_line(pid).is_some_and(|running| {
-            let wanted: Vec<String> = std::iter::once(wanted.get_program())
-                .chain(wanted.get_args())
-                .map(|arg| arg.to_string_lossy().into_owned())
-                .collect();
-            running != wanted
-        });
-        let rebuilt = flags_changed
+        let rebuilt = process::flags_differ(pid, &command(component, release))
             || match (
                 process::modified(&binary),
                 process::modified(&process::pid_file(name)),

@@ -102,10 +102,7 @@ pub struct Tokens {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    chat_common::hex::lower(&Sha256::digest(token.as_bytes()))
 }
 
 impl Tokens {

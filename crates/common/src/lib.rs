@@ -8,6 +8,7 @@ pub mod files;
 pub mod flags;
 pub mod grpc;
 pub mod health;
+pub mod hex;
 pub mod host;
 pub mod instance;
 #[cfg(feature = "mysql")]

@@ -83,8 +83,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
 
     /// Peers whose `X-Real-IP` header names the client (the OpenResty machines in front:
-    /// addresses or networks such as 10.0.0.0/8, comma-separated). From any other peer the header is ignored and the peer's own
-    /// address counts, so that a client cannot pick the address its rate limits are kept under.
+    /// addresses or networks such as 10.0.0.0/8, comma-separated). From any other peer the
+    /// header is ignored and the peer's own address counts, so that a client cannot pick the
+    /// address its rate limits are kept under.
     #[arg(
         long,
         env = "CHAT_GATEWAY_TRUSTED_PROXIES",

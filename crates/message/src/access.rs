@@ -52,6 +52,16 @@ impl GroupMembers {
             .copied()
             .filter(|until| *until > now_ms)
     }
+
+    /// Forbidden while `user` is muted here: a muted member neither posts nor signals.
+    pub fn ensure_unmuted(&self, user: u64, now_ms: i64) -> Result<(), ServiceError> {
+        match self.muted_until(user, now_ms) {
+            Some(until) => Err(ServiceError::Forbidden(format!(
+                "you are muted in this group until {until} (ms since the epoch)"
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 struct Entry<T> {

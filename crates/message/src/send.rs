@@ -126,11 +126,7 @@ impl Service {
             }
             Ok(ConversationKind::Group) => {
                 let members = self.access.member_of(target, sender).await?;
-                if let Some(until) = members.muted_until(sender, now_ms()) {
-                    return Err(ServiceError::Forbidden(format!(
-                        "you are muted in this group until {until} (ms since the epoch)"
-                    )));
-                }
+                members.ensure_unmuted(sender, now_ms())?;
                 Ok((ConversationId::Group(target), Party::Group(members)))
             }
             _ => Err(ServiceError::invalid(

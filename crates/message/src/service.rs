@@ -78,12 +78,7 @@ impl Service {
                 self.access.may_message(actor, peer).await
             }
             (ConversationId::Group(_), Party::Group(members)) => {
-                match members.muted_until(actor, now_ms()) {
-                    Some(until) => Err(ServiceError::Forbidden(format!(
-                        "you are muted in this group until {until} (ms since the epoch)"
-                    ))),
-                    None => Ok(()),
-                }
+                members.ensure_unmuted(actor, now_ms())
             }
             (ConversationId::Group(_), Party::Direct) => Ok(()),
         }

@@ -102,11 +102,6 @@ pub fn routes() -> Router<Arc<RestState>> {
         .layer(DefaultBodyLimit::disable())
 }
 
-/// Lowercase hex, as keys and digests are written.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// A storage failure: logged, and a plain 500 for the client.
 fn storage_error(error: object_store::Error) -> ApiError {
     tracing::error!(%error, "object storage failed");
@@ -115,14 +110,4 @@ fn storage_error(error: object_store::Error) -> ApiError {
         "internal",
         "the file store failed; the failure is logged",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_is_lowercase_and_two_digits_a_byte() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xab]), "000fab");
-    }
 }

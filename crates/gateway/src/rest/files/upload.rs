@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::sniff::{SNIFF_BYTES, allowed, sniff};
-use super::{Kind, hex, storage_error};
+use chat_common::hex::lower as hex;
+
+use super::{Kind, storage_error};
 use crate::rest::RestState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{Caller, QueryParams};
