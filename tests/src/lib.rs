@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cluster;
+pub mod files;
 pub mod openresty;
 pub mod rawws;
 

@@ -1,93 +1,16 @@
 //! Files end to end through OpenResty (the upload route's own body limit, unbuffered), the
 //! gateway (streaming into object storage on the local filesystem, sniffing, limits, ranges)
-//! and the message service (the `files` table, who may download): ADR 0011, first slice.
+//! and the message service (the `files` table, who may download): ADR 0011. Files carried by
+//! messages are in `file_sharing.rs`, the S3 backend in `files_s3.rs`.
 
-use std::path::{Path, PathBuf};
-
-use chat_e2e::Stack;
-use chat_e2e::api::{Api, RawReply, Reply, send_bytes, send_raw};
+use chat_e2e::api::Api;
 use chat_e2e::cluster::TestCluster;
+use chat_e2e::files::{
+    PNG, VOICE_LIMIT, download, files_under, objects_dir, sha256_hex, upload, uploaded_png,
+};
 use chat_proto::message::message_client::MessageClient;
 use chat_proto::message::{AuthorizeFileRequest, RegisterFileRequest};
-use sha2::{Digest, Sha256};
 use tonic::Code;
-
-/// A real 1x1 PNG (RGBA, one transparent pixel): 67 bytes.
-const PNG: [u8; 67] = [
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
-    0x42, 0x60, 0x82,
-];
-
-/// The gateways' default limit for voice notes.
-const VOICE_LIMIT: usize = 10 * 1024 * 1024;
-
-fn upload(api: &Api, token: Option<&str>, kind: &str, name: &str, body: &[u8]) -> Reply {
-    send_raw(
-        &api.public,
-        "POST",
-        &format!("/api/v1/files?kind={kind}&name={name}"),
-        token,
-        body,
-        "application/octet-stream",
-        &[],
-    )
-}
-
-fn download(api: &Api, token: Option<&str>, id: u64, extra_headers: &[&str]) -> RawReply {
-    send_bytes(
-        &api.public,
-        "GET",
-        &format!("/api/v1/files/{id}"),
-        token,
-        &[],
-        "",
-        extra_headers,
-    )
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// Where the gateways keep `user`'s objects (`--files-dir`, then the object key).
-fn objects_dir(user: u64) -> PathBuf {
-    Stack::load()
-        .run_dir
-        .join("files")
-        .join("files")
-        .join(user.to_string())
-}
-
-/// Every file under `dir` (none when it does not exist), staging files of uploads included.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|entry| {
-            let path = entry.path();
-            if path.is_dir() {
-                files_under(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
-}
-
-/// Uploads the PNG as `token`'s; returns its id.
-fn uploaded_png(api: &Api, token: &str) -> u64 {
-    let reply = upload(api, Some(token), "image", "dot.png", &PNG);
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["file_id"].as_u64().expect("a file id")
-}
 
 #[test]
 fn a_png_round_trips_to_its_uploader() {
@@ -101,7 +24,11 @@ fn a_png_round_trips_to_its_uploader() {
     assert_eq!(reply.body["sha256"], sha256_hex(&PNG));
     assert_eq!(reply.body["name"], "dot.png");
     let id = reply.body["file_id"].as_u64().expect("a file id");
-    assert_eq!(files_under(&objects_dir(me)).len(), 1, "one object stored");
+    assert_eq!(
+        files_under(&objects_dir(me)).len(),
+        2,
+        "the picture and its thumbnail stored"
+    );
 
     let whole = download(&api, Some(&token), id, &[]);
     assert_eq!(whole.status, 200, "{whole:?}");
@@ -217,6 +144,7 @@ async fn registrations_beyond_the_quota_are_refused() {
         sha256: "0".repeat(64),
         object_key: format!("files/{user}/{key}"),
         name: "sixty bytes".into(),
+        ..RegisterFileRequest::default()
     };
     let first = client
         .register_file(file("quota-first"))

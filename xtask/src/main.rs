@@ -18,6 +18,7 @@ mod probe;
 mod process;
 mod rocketmq;
 mod s3;
+mod secrets;
 mod services;
 mod stack;
 mod status;

@@ -2,15 +2,13 @@
 //! the checkout, started on loopback over a directory of the run directory, one bucket per
 //! subdirectory. The files of issue 16 live there; its backend's integration tests talk to it.
 
-use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use crate::components::ports;
-use crate::{TaskResult, fail, paths, probe, process};
+use crate::{TaskResult, fail, paths, probe, process, secrets};
 
 /// The pinned version of `s3s-fs`.
 pub const VERSION: &str = "0.12.0";
@@ -71,30 +69,9 @@ pub fn ensure_installed() -> TaskResult {
     Ok(())
 }
 
-/// The secret key, generated on first use and kept in the run directory (never in the repo),
-/// so that it survives restarts and every test reads the same one.
+/// The secret key (16 random bytes in hex), kept in the run directory.
 fn secret_key() -> TaskResult<String> {
-    let path = secret_key_file();
-    if let Ok(text) = fs::read_to_string(&path) {
-        let key = text.trim();
-        if key.len() >= 16 {
-            return Ok(key.to_owned());
-        }
-        // Empty or truncated (an interrupted first run): replace it.
-        fs::remove_file(&path)?;
-    }
-    let mut random = [0u8; 16];
-    fs::File::open("/dev/urandom")?.read_exact(&mut random)?;
-    let key: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-    // Created 0600 from the start, so it is never readable by others even for a moment.
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .or_else(|error| fail(format!("cannot create {}: {error}", path.display())))?;
-    file.write_all(format!("{key}\n").as_bytes())?;
-    Ok(key)
+    secrets::ensure(&secret_key_file(), 16)
 }
 
 /// The command line of the server. s3s-fs takes its secret only as a flag, so it shows in

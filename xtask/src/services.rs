@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::components::{Component, ports};
-use crate::{TaskResult, fail, paths, process, web};
+use crate::{TaskResult, fail, paths, process, secrets, web};
 
 /// How long a service may take to report SERVING after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,9 +55,21 @@ fn command(component: &Component, release: bool) -> Command {
             .arg("--web-dir")
             .arg(web::dist())
             .arg("--files-dir")
-            .arg(paths::run_dir().join("files"));
+            .arg(paths::run_dir().join("files"))
+            .arg("--file-url-key-file")
+            .arg(file_url_key_file());
     }
     command
+}
+
+/// The key every gateway signs download addresses with (made by [`ensure_secrets`]).
+pub fn file_url_key_file() -> std::path::PathBuf {
+    paths::run_dir().join("file-url-key")
+}
+
+/// Creates the secrets the services read before any of them starts.
+pub fn ensure_secrets() -> TaskResult {
+    secrets::ensure(&file_url_key_file(), 32).map(drop)
 }
 
 /// Starts `component` unless it already runs from an up-to-date binary, then waits for SERVING.

@@ -40,6 +40,7 @@ pub fn up(options: &Options) -> TaskResult {
     rocketmq::ensure_running(options.release)?;
     s3::ensure_running()?;
     nginx::ensure(options.gateways)?;
+    services::ensure_secrets()?;
     for component in components.iter().filter(|c| is_workspace_service(c)) {
         services::ensure(component, options.release)?;
     }

@@ -9,6 +9,17 @@ pub fn is_file_name(name: &str) -> bool {
     (1..=MAX_FILE_NAME_CHARS).contains(&name.chars().count()) && !name.chars().any(char::is_control)
 }
 
+/// Where a gateway serves a stored file (ADR 0011): the URL the message service puts in the
+/// contents that carry it, and the route the gateways answer.
+pub fn download_path(file_id: u64) -> String {
+    format!("/api/v1/files/{file_id}")
+}
+
+/// Where a gateway serves a stored image's thumbnail.
+pub fn thumbnail_path(file_id: u64) -> String {
+    format!("/api/v1/files/{file_id}/thumbnail")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! health reporting, graceful shutdown and the start-up error that ends a process in one line.
 
 pub mod admin;
+pub mod clock;
 pub mod error;
 pub mod files;
 pub mod flags;

@@ -7,6 +7,8 @@ use std::time::Duration;
 use chat_common::CommonFlags;
 use chat_common::flags::parse_duration;
 
+use crate::rest::files::{S3Settings, Storage, UrlSigner};
+
 /// A gateway: holds WebSocket sessions, serves the public REST API, consumes its own pushes.
 #[derive(Debug, clap::Parser)]
 #[command(name = "chat-gateway", version, about, long_about = None)]
@@ -101,9 +103,56 @@ pub struct Config {
     pub web_dir: Option<PathBuf>,
 
     /// Directory the uploaded files are stored under (created when missing; the same for every
-    /// gateway of a cluster). Unset: the file routes answer 503 `files_disabled`.
+    /// gateway of a cluster). Unset, and no --files-s3-bucket: the file routes answer 503
+    /// `files_disabled`.
     #[arg(long, env = "CHAT_FILES_DIR")]
     pub files_dir: Option<PathBuf>,
+
+    /// Store uploads in this bucket of an S3-compatible store (MinIO, Garage, RustFS, AWS)
+    /// instead of a directory; needs --files-s3-access-key-id and --files-s3-secret-key-file.
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_BUCKET",
+        conflicts_with = "files_dir",
+        requires_all = ["files_s3_access_key_id", "files_s3_secret_key_file"]
+    )]
+    pub files_s3_bucket: Option<String>,
+
+    /// The S3 store's address, such as http://127.0.0.1:9014 (path-style requests; plain http
+    /// only when the address says so). Unset: AWS's endpoint for --files-s3-region.
+    #[arg(long, env = "CHAT_FILES_S3_ENDPOINT", requires = "files_s3_bucket")]
+    pub files_s3_endpoint: Option<String>,
+
+    /// The S3 region (self-hosted stores accept any).
+    #[arg(long, env = "CHAT_FILES_S3_REGION", default_value = "us-east-1")]
+    pub files_s3_region: String,
+
+    /// The S3 access key id.
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_ACCESS_KEY_ID",
+        requires = "files_s3_bucket"
+    )]
+    pub files_s3_access_key_id: Option<String>,
+
+    /// A file holding the S3 secret key (read at start-up; a file rather than a flag so that
+    /// the secret shows in no process list).
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_SECRET_KEY_FILE",
+        requires = "files_s3_bucket"
+    )]
+    pub files_s3_secret_key_file: Option<PathBuf>,
+
+    /// A file holding the key that signs download addresses for the browser (`POST
+    /// /files/{id}/url`): any secret of 32 or more characters, the same on every gateway of a
+    /// cluster. Unset: signing answers 503 `signing_disabled`.
+    #[arg(long, env = "CHAT_FILE_URL_KEY_FILE")]
+    pub file_url_key_file: Option<PathBuf>,
+
+    /// How long a signed download address stays valid (each use is authorized again).
+    #[arg(long, env = "CHAT_FILE_URL_TTL", default_value = "5m", value_parser = parse_duration)]
+    pub file_url_ttl: Duration,
 
     /// Largest image upload in bytes (413 `file_too_large` beyond).
     #[arg(long, env = "CHAT_GATEWAY_MAX_IMAGE_BYTES", default_value_t = 20 * 1024 * 1024)]
@@ -166,16 +215,72 @@ impl Config {
         }
         Ok(self.http_addr.to_string())
     }
+
+    /// The signer of download addresses, from --file-url-key-file (None when unset).
+    pub fn url_signer(&self) -> Result<Option<UrlSigner>, String> {
+        let Some(path) = &self.file_url_key_file else {
+            return Ok(None);
+        };
+        let key = std::fs::read_to_string(path)
+            .map_err(|error| format!("--file-url-key-file {}: {error}", path.display()))?;
+        let key = key.trim();
+        if key.len() < 32 {
+            return Err(format!(
+                "--file-url-key-file {} holds {} characters; a key has at least 32",
+                path.display(),
+                key.len()
+            ));
+        }
+        Ok(Some(UrlSigner::new(key.as_bytes())))
+    }
+
+    /// Where uploads go: the S3 bucket, the directory, or nowhere (clap has made sure that
+    /// the bucket comes with its credentials and not with a directory).
+    pub fn file_storage(&self) -> Storage {
+        match (&self.files_s3_bucket, &self.files_dir) {
+            (Some(bucket), _) => Storage::S3(S3Settings {
+                endpoint: self.files_s3_endpoint.clone(),
+                bucket: bucket.clone(),
+                region: self.files_s3_region.clone(),
+                access_key_id: self.files_s3_access_key_id.clone().unwrap_or_default(),
+                secret_key_file: self.files_s3_secret_key_file.clone().unwrap_or_default(),
+            }),
+            (None, Some(dir)) => Storage::Local(dir.clone()),
+            (None, None) => Storage::Disabled,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     use super::Config;
 
     #[test]
     fn flags_are_well_formed() {
         Config::command().debug_assert();
+    }
+
+    #[test]
+    fn an_s3_bucket_needs_its_credentials_and_no_directory() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["chat-gateway"];
+            args.extend_from_slice(extra);
+            Config::try_parse_from(args)
+        };
+        let bucket = [
+            "--files-s3-bucket",
+            "b",
+            "--files-s3-access-key-id",
+            "k",
+            "--files-s3-secret-key-file",
+            "/s",
+        ];
+        assert!(parse(&bucket).is_ok());
+        assert!(parse(&["--files-s3-bucket", "b"]).is_err());
+        let mut both = bucket.to_vec();
+        both.extend_from_slice(&["--files-dir", "/d"]);
+        assert!(parse(&both).is_err());
     }
 }

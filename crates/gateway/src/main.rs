@@ -132,13 +132,17 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .filter(|o| !o.is_empty())
         .cloned()
         .collect();
+    let storage = config.file_storage();
+    tracing::info!(files = %storage.describe(), "file storage");
     let files = rest::files::Files::open(
-        config.files_dir.as_deref(),
+        &storage,
         rest::files::FileLimits {
             image: config.max_image_bytes,
             voice: config.max_voice_bytes,
             file: config.max_file_bytes,
         },
+        config.url_signer().map_err(StartupError::Config)?,
+        config.file_url_ttl,
     )
     .map_err(StartupError::Config)?;
     let rest = rest::router(

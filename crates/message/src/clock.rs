@@ -1,8 +1,3 @@
 //! Wall-clock time in milliseconds since the Unix epoch, as stored and sent.
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use chat_common::clock::now_ms;

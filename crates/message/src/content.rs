@@ -1,5 +1,6 @@
 //! What a client may send: the client message id and the content, checked before anything is
-//! stored. Media is referenced by URL (the service never stores blobs).
+//! stored. Media names an uploaded file (completed from what was stored, in `files::attach`) or
+//! an external URL.
 
 use chat_common::ServiceError;
 use chat_proto::common::MessageContent;
@@ -18,6 +19,8 @@ const MAX_URL: usize = 2048;
 const MAX_NAME: usize = 255;
 const MAX_MIME: usize = 127;
 const MAX_CLIENT_ID: usize = 64;
+/// The longest voice note, in milliseconds (an hour; the seed's client records far less).
+const MAX_VOICE_MS: u32 = 3_600_000;
 
 /// Client ids starting with this are the server's own (recall events).
 pub const RESERVED_PREFIX: char = '#';
@@ -47,11 +50,14 @@ pub fn check(content: Option<&MessageContent>, limits: ContentLimits) -> Result<
             at_most("text", text.text.len(), limits.text_bytes)
         }
         Body::Image(image) => {
-            url(&image.url)?;
+            media(image.file_id, &image.url)?;
+            if image.file_id == 0 && !image.thumbnail_url.is_empty() {
+                url(&image.thumbnail_url)?;
+            }
             mime(&image.mime)
         }
         Body::File(file) => {
-            url(&file.url)?;
+            media(file.file_id, &file.url)?;
             mime(&file.mime)?;
             if file.name.len() > MAX_NAME {
                 return Err(ServiceError::invalid(
@@ -62,7 +68,13 @@ pub fn check(content: Option<&MessageContent>, limits: ContentLimits) -> Result<
             Ok(())
         }
         Body::Voice(voice) => {
-            url(&voice.url)?;
+            media(voice.file_id, &voice.url)?;
+            if voice.duration_ms > MAX_VOICE_MS {
+                return Err(ServiceError::invalid(
+                    "invalid_content",
+                    format!("a voice note lasts at most {MAX_VOICE_MS} ms"),
+                ));
+            }
             mime(&voice.mime)
         }
         Body::Custom(custom) => {
@@ -93,6 +105,14 @@ fn at_most(what: &str, bytes: usize, limit: usize) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// Media names an uploaded file (whose address the server fills in) or an external URL.
+fn media(file_id: u64, address: &str) -> Result<(), ServiceError> {
+    if file_id != 0 {
+        return Ok(());
+    }
+    url(address)
+}
+
 fn url(url: &str) -> Result<(), ServiceError> {
     let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
     let clean = !url
@@ -121,7 +141,7 @@ fn mime(mime: &str) -> Result<(), ServiceError> {
 mod tests {
     use super::*;
     use chat_proto::common::{
-        CustomContent, FileContent, ImageContent, RecalledContent, TextContent,
+        CustomContent, FileContent, ImageContent, RecalledContent, TextContent, VoiceContent,
     };
 
     const LIMITS: ContentLimits = ContentLimits {
@@ -187,6 +207,38 @@ mod tests {
             ..Default::default()
         }));
         assert_eq!(code(check(Some(&long_name), LIMITS)), "invalid_content");
+    }
+
+    #[test]
+    fn media_naming_a_file_needs_no_url_and_voice_notes_are_bounded() {
+        let uploaded = content(Body::Image(ImageContent {
+            file_id: 5,
+            thumbnail_url: "javascript:x".into(),
+            ..Default::default()
+        }));
+        // The server overwrites both addresses of an uploaded file.
+        assert!(check(Some(&uploaded), LIMITS).is_ok());
+        let external_thumbnail = content(Body::Image(ImageContent {
+            url: "https://cdn.example/a.png".into(),
+            thumbnail_url: "javascript:x".into(),
+            ..Default::default()
+        }));
+        assert_eq!(
+            code(check(Some(&external_thumbnail), LIMITS)),
+            "invalid_content"
+        );
+        let voice = |duration_ms| {
+            content(Body::Voice(VoiceContent {
+                file_id: 5,
+                duration_ms,
+                ..Default::default()
+            }))
+        };
+        assert!(check(Some(&voice(MAX_VOICE_MS)), LIMITS).is_ok());
+        assert_eq!(
+            code(check(Some(&voice(MAX_VOICE_MS + 1)), LIMITS)),
+            "invalid_content"
+        );
     }
 
     #[test]

@@ -82,6 +82,9 @@ impl Service {
         content::check_client_msg_id(&request.client_msg_id)?;
         content::check(request.content.as_ref(), self.rules.content)?;
         let (conversation, party) = self.authorize_send(&request).await?;
+        let mut content = request.content.unwrap_or_default();
+        // After the sender's rights: a stranger learns nothing about file ids.
+        let file_id = self.attach(request.actor_id, &mut content).await?;
         let audience = Service::audience(&conversation, &party);
         let group = match party {
             Party::Group(members) => Some(members),
@@ -92,7 +95,8 @@ impl Service {
                 conversation,
                 sender: request.actor_id,
                 client_msg_id: request.client_msg_id,
-                content: request.content.unwrap_or_default(),
+                content,
+                file_id,
                 group,
                 audience,
                 origin_session_id: request.origin_session_id,

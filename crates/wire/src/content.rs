@@ -14,8 +14,10 @@ use crate::WireError;
 pub enum Content {
     /// Plain text.
     Text { text: String },
-    /// A picture stored elsewhere; the service never holds blobs.
+    /// A picture: an upload named by `file_id` (the server fills in the rest from what it
+    /// stored, `thumbnail_url` included), or an external `url`.
     Image {
+        #[serde(default)]
         url: String,
         #[serde(default)]
         size_bytes: u64,
@@ -25,9 +27,14 @@ pub enum Content {
         height: u32,
         #[serde(default)]
         mime: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        file_id: u64,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        thumbnail_url: String,
     },
-    /// A file stored elsewhere.
+    /// A file: an upload named by `file_id`, or an external `url`.
     File {
+        #[serde(default)]
         url: String,
         #[serde(default)]
         size_bytes: u64,
@@ -35,9 +42,13 @@ pub enum Content {
         name: String,
         #[serde(default)]
         mime: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        file_id: u64,
     },
-    /// A voice note stored elsewhere.
+    /// A voice note: an upload named by `file_id`, or an external `url`; the duration is the
+    /// client's.
     Voice {
+        #[serde(default)]
         url: String,
         #[serde(default)]
         size_bytes: u64,
@@ -45,6 +56,8 @@ pub enum Content {
         duration_ms: u32,
         #[serde(default)]
         mime: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        file_id: u64,
     },
     /// Application-defined JSON, carried as a value rather than a string so that clients need
     /// not parse twice.
@@ -54,6 +67,11 @@ pub enum Content {
         recalled_at_ms: i64,
         recalled_seq: u64,
     },
+}
+
+/// Leaves `file_id` out of media that names no upload, as messages before uploads had none.
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Parses stored custom content. Exposed so that whoever validates custom content on send can
@@ -77,18 +95,22 @@ impl TryFrom<pb::MessageContent> for Content {
                 width: image.width,
                 height: image.height,
                 mime: image.mime,
+                file_id: image.file_id,
+                thumbnail_url: image.thumbnail_url,
             },
             Body::File(file) => Self::File {
                 url: file.url,
                 size_bytes: file.size_bytes,
                 name: file.name,
                 mime: file.mime,
+                file_id: file.file_id,
             },
             Body::Voice(voice) => Self::Voice {
                 url: voice.url,
                 size_bytes: voice.size_bytes,
                 duration_ms: voice.duration_ms,
                 mime: voice.mime,
+                file_id: voice.file_id,
             },
             Body::Custom(custom) => Self::Custom {
                 data: parse_custom_json(&custom.json)?,
@@ -115,34 +137,42 @@ impl TryFrom<Content> for pb::MessageContent {
                 width,
                 height,
                 mime,
+                file_id,
+                thumbnail_url,
             } => Body::Image(pb::ImageContent {
                 url,
                 size_bytes,
                 width,
                 height,
                 mime,
+                file_id,
+                thumbnail_url,
             }),
             Content::File {
                 url,
                 size_bytes,
                 name,
                 mime,
+                file_id,
             } => Body::File(pb::FileContent {
                 url,
                 size_bytes,
                 name,
                 mime,
+                file_id,
             }),
             Content::Voice {
                 url,
                 size_bytes,
                 duration_ms,
                 mime,
+                file_id,
             } => Body::Voice(pb::VoiceContent {
                 url,
                 size_bytes,
                 duration_ms,
                 mime,
+                file_id,
             }),
             // A `Value` always serialises (its map keys are strings), so Display cannot fail.
             Content::Custom { data } => Body::Custom(pb::CustomContent {
@@ -189,6 +219,8 @@ mod tests {
             json!({"type": "image", "url": "https://x/a.png", "size_bytes": 10, "width": 3, "height": 4, "mime": "image/png"}),
             json!({"type": "file", "url": "https://x/a.pdf", "size_bytes": 5, "name": "a.pdf", "mime": "application/pdf"}),
             json!({"type": "voice", "url": "https://x/a.ogg", "size_bytes": 7, "duration_ms": 1500, "mime": "audio/ogg"}),
+            json!({"type": "image", "url": "/api/v1/files/3", "size_bytes": 10, "width": 3, "height": 4, "mime": "image/png", "file_id": 3, "thumbnail_url": "/api/v1/files/3/thumbnail"}),
+            json!({"type": "voice", "url": "/api/v1/files/4", "size_bytes": 7, "duration_ms": 1500, "mime": "audio/webm", "file_id": 4}),
             json!({"type": "custom", "data": {"card": [1, 2, {"k": null}], "big": u64::MAX}}),
         ];
         for value in contents {
@@ -209,6 +241,8 @@ mod tests {
                 width: 0,
                 height: 0,
                 mime: String::new(),
+                file_id: 0,
+                thumbnail_url: String::new(),
             }
         );
         let voice = from_json(json!({"type": "voice", "url": "u"})).unwrap();
@@ -229,7 +263,9 @@ mod tests {
     #[test]
     fn required_fields_are_required() {
         assert!(from_json(json!({"type": "text"})).is_err());
-        assert!(from_json(json!({"type": "file", "name": "a"})).is_err());
+        // Media needs a url or a file_id: the message service decides, as only it knows files.
+        assert!(from_json(json!({"type": "file", "name": "a"})).is_ok());
+        assert!(from_json(json!({"type": "file", "file_id": -1})).is_err());
         assert!(from_json(json!({"type": "custom"})).is_err());
         assert!(from_json(json!({"type": "image", "url": "u", "width": -1})).is_err());
     }

@@ -18,10 +18,14 @@ pub struct FileRow {
     pub object_key: String,
     pub name: String,
     pub created_at_ms: i64,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail_key: String,
+    pub referenced: i8,
 }
 
-const COLUMNS: &str =
-    "id, uploader_id, kind, mime, size_bytes, sha256, object_key, name, created_at_ms";
+const COLUMNS: &str = "id, uploader_id, kind, mime, size_bytes, sha256, object_key, name, \
+                       created_at_ms, width, height, thumbnail_key, referenced";
 
 /// A file to record (the row without its id).
 pub struct NewFile<'a> {
@@ -33,6 +37,9 @@ pub struct NewFile<'a> {
     pub object_key: &'a str,
     pub name: &'a str,
     pub created_at_ms: i64,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail_key: &'a str,
 }
 
 /// Inserts `file` when the uploader's files, this one included, stay within `quota` bytes;
@@ -51,8 +58,9 @@ pub async fn insert_within_quota(
     let result = tx
         .execute_raw(statement(
             "INSERT INTO files
-                (uploader_id, kind, mime, size_bytes, sha256, object_key, name, created_at_ms)
-             SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL
+                (uploader_id, kind, mime, size_bytes, sha256, object_key, name, created_at_ms,
+                 width, height, thumbnail_key)
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL
              WHERE (SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE uploader_id = ?) + ? <= ?",
             [
                 file.uploader_id.into(),
@@ -63,6 +71,9 @@ pub async fn insert_within_quota(
                 file.object_key.into(),
                 file.name.into(),
                 file.created_at_ms.into(),
+                file.width.into(),
+                file.height.into(),
+                file.thumbnail_key.into(),
                 file.uploader_id.into(),
                 file.size_bytes.into(),
                 quota.into(),
@@ -81,4 +92,25 @@ pub async fn by_id(db: &DatabaseConnection, id: u64) -> Result<Option<FileRow>, 
     ))
     .one(db)
     .await
+}
+
+#[derive(FromQueryResult)]
+struct Ref {
+    conversation_id: String,
+}
+
+/// The conversations in which messages that were not recalled carry this file (at most
+/// `limit`, as one readable conversation is enough to decide).
+pub async fn conversations_of(
+    db: &DatabaseConnection,
+    file_id: u64,
+    limit: u64,
+) -> Result<Vec<String>, DbErr> {
+    let refs = Ref::find_by_statement(statement(
+        "SELECT DISTINCT conversation_id FROM file_refs WHERE file_id = ? LIMIT ?",
+        [file_id.into(), limit.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(refs.into_iter().map(|r| r.conversation_id).collect())
 }

@@ -11,6 +11,9 @@
 //! - `hidden_messages` is "delete for me"; `id_blocks` hands out message ids in blocks.
 //! - `files` holds what the gateways stored in object storage (ADR 0011): who uploaded it and
 //!   what it is; the uploader index sums a user's quota and lists their files.
+//! - `file_refs` names the messages that carry a file, written in the transaction that stores
+//!   the message and deleted by its recall: who may download a file is whoever may read one of
+//!   those conversations. Clustered on the file, as that is the question asked.
 
 use sea_orm_migration::prelude::*;
 
@@ -20,7 +23,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateMessages), Box::new(CreateFiles)]
+        vec![
+            Box::new(CreateMessages),
+            Box::new(CreateFiles),
+            Box::new(CreateFileRefs),
+        ]
     }
 }
 
@@ -131,6 +138,53 @@ impl MigrationTrait for CreateFiles {
             .get_connection()
             .execute_unprepared("DROP TABLE files")
             .await?;
+        Ok(())
+    }
+}
+
+struct CreateFileRefs;
+
+impl MigrationName for CreateFileRefs {
+    fn name(&self) -> &str {
+        "m0003_create_file_refs"
+    }
+}
+
+/// Image dimensions and the thumbnail come with the upload; the created index finds what the
+/// sweeper removes (unreferenced files past their age).
+const FILE_REFS: [&str; 2] = [
+    "ALTER TABLE files
+        ADD COLUMN width INT UNSIGNED NOT NULL DEFAULT 0,
+        ADD COLUMN height INT UNSIGNED NOT NULL DEFAULT 0,
+        ADD COLUMN thumbnail_key VARCHAR(255) NOT NULL DEFAULT '',
+        ADD KEY files_unreferenced (referenced, created_at_ms)",
+    "CREATE TABLE file_refs (
+        file_id BIGINT UNSIGNED NOT NULL,
+        conversation_id VARCHAR(48) NOT NULL,
+        seq BIGINT UNSIGNED NOT NULL,
+        PRIMARY KEY (file_id, conversation_id, seq),
+        KEY file_refs_message (conversation_id, seq)
+    ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFileRefs {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for statement in FILE_REFS {
+            db.execute_unprepared(statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP TABLE file_refs").await?;
+        db.execute_unprepared(
+            "ALTER TABLE files DROP KEY files_unreferenced, DROP COLUMN thumbnail_key, \
+             DROP COLUMN height, DROP COLUMN width",
+        )
+        .await?;
         Ok(())
     }
 }

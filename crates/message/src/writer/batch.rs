@@ -135,6 +135,7 @@ fn write_script(
 ) -> Result<(Vec<ChatMessage>, String), DbErr> {
     let mut messages = Vec::with_capacity(pending.len());
     let mut rows = Vec::with_capacity(pending.len());
+    let mut file_refs = Vec::new();
     for (p, &id) in pending.iter().zip(message_ids) {
         let draft = &p.draft;
         let key = draft.conversation.to_string();
@@ -156,6 +157,12 @@ fn write_script(
             sql::text(&draft.client_msg_id),
             sql::bytes(&draft.content.encode_to_vec()),
         ));
+        if let Some(file) = draft.file_id {
+            file_refs.push((
+                file,
+                format!("({file}, {}, {})", sql::text(&key), tally.max),
+            ));
+        }
         messages.push(message(
             draft.conversation,
             tally.max,
@@ -173,10 +180,30 @@ fn write_script(
         &rows,
         "",
     );
+    save_file_refs(&mut script, &file_refs);
     save_conversations(&mut script, tallies, now);
     save_cursors(&mut script, tallies, &messages);
     script.push_str("COMMIT");
     Ok((messages, script))
+}
+
+/// Which messages carry which files, and that those files are referenced (so the sweeper
+/// keeps them).
+fn save_file_refs(script: &mut String, file_refs: &[(u64, String)]) {
+    if file_refs.is_empty() {
+        return;
+    }
+    let rows: Vec<String> = file_refs.iter().map(|(_, row)| row.clone()).collect();
+    sql::insert(
+        script,
+        "INSERT INTO file_refs (file_id, conversation_id, seq) VALUES",
+        &rows,
+        "",
+    );
+    script.push_str(&format!(
+        "UPDATE files SET referenced = 1 WHERE id IN ({}) AND referenced = 0;\n",
+        sql::list(file_refs, |(file, _)| file.to_string())
+    ));
 }
 
 fn save_conversations(script: &mut String, tallies: &BTreeMap<String, Tally>, now: i64) {
@@ -271,6 +298,7 @@ mod tests {
                 content: MessageContent {
                     body: Some(Body::Text(TextContent { text: "hi".into() })),
                 },
+                file_id: (client == "file").then_some(42),
                 group: None,
                 audience: vec![sender],
                 origin_session_id: String::new(),
@@ -326,6 +354,27 @@ mod tests {
         // Rows come in key order, whatever order the sends arrived in.
         assert!(script.contains("VALUES ('d:1:2', 11, 5, 0), ('d:3:4', 1, 5, 0) ON DUPLICATE"));
         assert!(script.contains("VALUES (1, 'd:1:2', 10), (2, 'd:1:2', 11), (3, 'd:3:4', 1) ON"));
+        assert!(script.ends_with(";\nCOMMIT"));
+    }
+
+    #[test]
+    fn a_message_carrying_a_file_records_the_reference_in_the_same_script() {
+        let direct = ConversationId::direct(1, 2);
+        let batch = [pending(direct, 1, "a"), pending(direct, 1, "file")];
+        let mut tallies = fresh(&[direct]);
+        let (_, script) = match write_script(&batch, &[7, 8], 5, &mut tallies) {
+            Ok(written) => written,
+            Err(error) => panic!("{error}"),
+        };
+        assert!(
+            script.contains(
+                "INSERT INTO file_refs (file_id, conversation_id, seq) VALUES (42, 'd:1:2', 2);"
+            ),
+            "{script}"
+        );
+        assert!(
+            script.contains("UPDATE files SET referenced = 1 WHERE id IN (42) AND referenced = 0;")
+        );
         assert!(script.ends_with(";\nCOMMIT"));
     }
 

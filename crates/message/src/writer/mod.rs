@@ -44,6 +44,8 @@ pub struct Draft {
     pub sender: u64,
     pub client_msg_id: String,
     pub content: MessageContent,
+    /// The uploaded file the content carries, recorded with the message (`file_refs`).
+    pub file_id: Option<u64>,
     /// For a group: the members, so that new members get a read cursor.
     pub group: Option<Arc<GroupMembers>>,
     /// Who is pushed the message once it is stored (the sender's other sessions included).

@@ -83,6 +83,12 @@ async fn recall_once(
         [bytes.clone().into(), key.clone().into(), draft.seq.into()],
     ))
     .await?;
+    // A recalled message's file is no longer anyone's to download but its uploader's.
+    tx.execute_raw(statement(
+        "DELETE FROM file_refs WHERE conversation_id = ? AND seq = ?",
+        [key.clone().into(), draft.seq.into()],
+    ))
+    .await?;
     let seq = max + 1;
     let client_msg_id = format!("#recall:{key}:{}", draft.seq);
     tx.execute_raw(statement(

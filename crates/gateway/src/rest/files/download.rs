@@ -1,6 +1,6 @@
-//! `GET /files/{id}`: the message service decides whether the caller may read the file (404
-//! when not, as for ids that name nothing), then the object streams from storage, whole or one
-//! `Range`.
+//! `GET /files/{id}` and `GET /files/{id}/thumbnail`, with a bearer token or a signed address:
+//! the message service decides whether that user may read the file (404 when not, as for ids
+//! that name nothing), then the object streams from storage, whole or one `Range`.
 
 use std::sync::Arc;
 
@@ -8,34 +8,98 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chat_common::files::{download_path, thumbnail_path};
 use chat_proto::message as pb;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange};
+use object_store::{GetOptions, GetRange, ObjectStoreExt};
 
 use super::disposition::content_disposition;
 use super::range::{Wanted, wanted};
+use super::reader::Reader;
 use super::storage_error;
 use crate::rest::RestState;
 use crate::rest::error::ApiError;
-use crate::rest::extract::{Caller, IdPath};
+use crate::rest::extract::IdPath;
 
+/// The file as uploaded.
 pub async fn download(
     State(state): State<Arc<RestState>>,
-    caller: Caller,
     IdPath(id): IdPath,
+    reader: Reader,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let store = state.files.store()?;
-    let file = state
+    let user = reader.user(&state, &download_path(id))?;
+    let file = authorized(&state, user, id).await?;
+    let stored = Stored {
+        key: file.object_key,
+        mime: file.mime,
+        name: file.name,
+        size: file.size_bytes,
+    };
+    serve(&state, id, stored, &headers).await
+}
+
+/// The JPEG the gateway made of an uploaded image (404 when it made none).
+pub async fn thumbnail(
+    State(state): State<Arc<RestState>>,
+    IdPath(id): IdPath,
+    reader: Reader,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let user = reader.user(&state, &thumbnail_path(id))?;
+    let file = authorized(&state, user, id).await?;
+    if file.thumbnail_key.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("file {id} has no thumbnail"),
+        ));
+    }
+    let location = Path::from(file.thumbnail_key.as_str());
+    let meta = state
+        .files
+        .store()?
+        .head(&location)
+        .await
+        .map_err(storage_error)?;
+    let stored = Stored {
+        key: file.thumbnail_key,
+        mime: "image/jpeg".to_owned(),
+        name: "thumbnail.jpg".to_owned(),
+        size: meta.size,
+    };
+    serve(&state, id, stored, &headers).await
+}
+
+/// The file, when `user` may read it.
+async fn authorized(state: &RestState, user: u64, id: u64) -> Result<pb::FileInfo, ApiError> {
+    Ok(state
         .message
         .clone()
         .authorize_file(pb::AuthorizeFileRequest {
-            actor_id: caller.user_id,
+            actor_id: user,
             file_id: id,
         })
         .await?
-        .into_inner();
-    let size = file.size_bytes;
+        .into_inner())
+}
+
+/// An object to serve, and what to call it.
+struct Stored {
+    key: String,
+    mime: String,
+    name: String,
+    size: u64,
+}
+
+async fn serve(
+    state: &RestState,
+    id: u64,
+    file: Stored,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = state.files.store()?;
+    let size = file.size;
     let range = headers
         .get(header::RANGE)
         .and_then(|value| value.to_str().ok());
@@ -49,7 +113,7 @@ pub async fn download(
         ..GetOptions::default()
     };
     let object = store
-        .get_opts(&Path::from(file.object_key.as_str()), options)
+        .get_opts(&Path::from(file.key.as_str()), options)
         .await
         .map_err(storage_error)?;
     let length = part.map_or(size, |(start, end)| end - start + 1);

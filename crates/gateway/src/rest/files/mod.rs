@@ -5,19 +5,26 @@
 mod disposition;
 mod download;
 mod range;
+mod reader;
+mod signed;
 mod sniff;
+mod storage;
+mod thumbnail;
 mod upload;
+mod url;
 
-use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
 use serde::Deserialize;
+
+pub use signed::UrlSigner;
+pub use storage::{S3Settings, Storage};
 
 use super::RestState;
 use super::error::ApiError;
@@ -59,26 +66,43 @@ impl FileLimits {
     }
 }
 
-/// Where files are stored (none: the routes answer 503) and how large they may be.
+/// Where files are stored (none: the routes answer 503), how large they may be, and how
+/// downloads are signed for the browser.
 pub struct Files {
     store: Option<Arc<dyn ObjectStore>>,
     limits: FileLimits,
+    /// None without `--file-url-key-file`: signed addresses answer 503.
+    signer: Option<UrlSigner>,
+    url_ttl: Duration,
+    thumbnails: thumbnail::Thumbnailer,
 }
 
 impl Files {
-    /// Files on the local filesystem under `dir` (created when missing), or no files at all.
-    pub fn open(dir: Option<&Path>, limits: FileLimits) -> Result<Self, String> {
-        let store = match dir {
-            None => None,
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|error| format!("--files-dir {}: {error}", dir.display()))?;
-                let local = LocalFileSystem::new_with_prefix(dir)
-                    .map_err(|error| format!("--files-dir {}: {error}", dir.display()))?;
-                Some(Arc::new(local) as Arc<dyn ObjectStore>)
-            }
-        };
-        Ok(Self { store, limits })
+    /// Files in `storage`, of at most `limits` bytes; addresses signed by `signer` last
+    /// `url_ttl`.
+    pub fn open(
+        storage: &Storage,
+        limits: FileLimits,
+        signer: Option<UrlSigner>,
+        url_ttl: Duration,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            store: storage.open()?,
+            limits,
+            signer,
+            url_ttl,
+            thumbnails: thumbnail::Thumbnailer::new(),
+        })
+    }
+
+    fn signer(&self) -> Result<&UrlSigner, ApiError> {
+        self.signer.as_ref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "signing_disabled",
+                "this deployment signs no download addresses (--file-url-key-file)",
+            )
+        })
     }
 
     fn store(&self) -> Result<&dyn ObjectStore, ApiError> {
@@ -97,6 +121,8 @@ pub fn routes() -> Router<Arc<RestState>> {
     Router::new()
         .route("/files", post(upload::upload))
         .route("/files/{id}", get(download::download))
+        .route("/files/{id}/thumbnail", get(download::thumbnail))
+        .route("/files/{id}/url", post(url::signed_urls))
         // The upload counts the bytes against its kind's limit as they stream; the REST body
         // limit (64 KiB) would refuse nearly every file.
         .layer(DefaultBodyLimit::disable())

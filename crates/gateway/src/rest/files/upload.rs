@@ -84,6 +84,9 @@ pub async fn upload(
         hasher: Sha256::new(),
         size: 0,
         limit: state.files.limits.of(query.kind),
+        // A picture (at most its kind's limit, 20 MiB by default) is kept to make its
+        // thumbnail; every other kind only streams through.
+        kept: (query.kind == Kind::Image).then(Vec::new),
     };
     let head = intake.head().await?;
     let mime = sniff(query.kind, &head).ok_or_else(|| {
@@ -99,6 +102,16 @@ pub async fn upload(
     })?;
     let location = Path::from(object_key(caller.user_id)?);
     store_all(store, &location, head, &mut intake).await?;
+    let picture = match intake.kept.take() {
+        Some(bytes) => match picture(&state, store, &location, bytes).await {
+            Ok(picture) => picture,
+            Err(error) => {
+                forget(store, &[&location]).await;
+                return Err(error);
+            }
+        },
+        None => Picture::default(),
+    };
     let registered = state
         .message
         .clone()
@@ -110,16 +123,61 @@ pub async fn upload(
             sha256: hex(&intake.hasher.finalize()),
             object_key: location.to_string(),
             name,
+            width: picture.width,
+            height: picture.height,
+            thumbnail_key: picture
+                .thumbnail
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         })
         .await;
     match registered {
         Ok(file) => Ok((StatusCode::CREATED, Json(file.into_inner().into()))),
         Err(status) => {
-            // No row will ever name the object (over quota, or the service failed).
-            if let Err(error) = store.delete(&location).await {
-                tracing::warn!(%error, %location, "could not delete an unregistered upload");
-            }
+            // No row will ever name the objects (over quota, or the service failed).
+            let mut stored = vec![&location];
+            stored.extend(picture.thumbnail.as_ref());
+            forget(store, &stored).await;
             Err(status.into())
+        }
+    }
+}
+
+/// What the gateway learnt of an uploaded picture.
+#[derive(Default)]
+struct Picture {
+    width: u32,
+    height: u32,
+    thumbnail: Option<Path>,
+}
+
+/// Decodes the picture stored at `location` (415 when it does not decode) and stores its
+/// thumbnail beside it.
+async fn picture(
+    state: &RestState,
+    store: &dyn ObjectStore,
+    location: &Path,
+    bytes: Vec<u8>,
+) -> Result<Picture, ApiError> {
+    let made = state.files.thumbnails.make(bytes).await?;
+    let thumbnail = Path::from(format!("{location}.thumb"));
+    store
+        .put(&thumbnail, made.jpeg.into())
+        .await
+        .map_err(storage_error)?;
+    Ok(Picture {
+        width: made.width,
+        height: made.height,
+        thumbnail: Some(thumbnail),
+    })
+}
+
+/// Deletes objects no row will name.
+async fn forget(store: &dyn ObjectStore, locations: &[&Path]) {
+    for location in locations {
+        if let Err(error) = store.delete(location).await {
+            tracing::warn!(%error, %location, "could not delete an unregistered upload");
         }
     }
 }
@@ -145,6 +203,8 @@ struct Intake {
     hasher: Sha256,
     size: u64,
     limit: u64,
+    /// The whole body, when it is wanted after the upload (pictures).
+    kept: Option<Vec<u8>>,
 }
 
 impl Intake {
@@ -169,6 +229,9 @@ impl Intake {
             ));
         }
         self.hasher.update(&chunk);
+        if let Some(kept) = &mut self.kept {
+            kept.extend_from_slice(&chunk);
+        }
         Ok(Some(chunk))
     }
 

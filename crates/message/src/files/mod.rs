@@ -1,6 +1,9 @@
 //! Files (ADR 0011): the gateway stores the bytes in object storage, then registers them here
-//! within the uploader's quota; every download asks here first. For now only the uploader may
-//! download a file (references from messages come with the next slice).
+//! within the uploader's quota (this file); a message carries one by id (`attach`), and every
+//! download asks here first (`authorize`).
+
+mod attach;
+mod authorize;
 
 use chat_common::ServiceError;
 use chat_common::error::retrying;
@@ -31,6 +34,9 @@ impl Service {
             object_key: &request.object_key,
             name: &request.name,
             created_at_ms: now_ms(),
+            width: request.width,
+            height: request.height,
+            thumbnail_key: &request.thumbnail_key,
         };
         let quota = self.rules.file_quota_bytes;
         let inserted =
@@ -52,24 +58,14 @@ impl Service {
             object_key: request.object_key.clone(),
             name: request.name.clone(),
             created_at_ms: file.created_at_ms,
+            width: request.width,
+            height: request.height,
+            thumbnail_key: request.thumbnail_key.clone(),
         })
-    }
-
-    pub async fn authorize_file(
-        &self,
-        request: pb::AuthorizeFileRequest,
-    ) -> Result<pb::FileInfo, ServiceError> {
-        match files::by_id(&self.db, request.file_id).await? {
-            Some(row) if row.uploader_id == request.actor_id => Ok(info(row)),
-            // Someone else's file is as invisible as a missing one.
-            _ => Err(ServiceError::NotFound(format!(
-                "no file {}",
-                request.file_id
-            ))),
-        }
     }
 }
 
+/// What the gateways are told about a stored file.
 fn info(row: FileRow) -> pb::FileInfo {
     pb::FileInfo {
         file_id: row.id,
@@ -81,6 +77,9 @@ fn info(row: FileRow) -> pb::FileInfo {
         object_key: row.object_key,
         name: row.name,
         created_at_ms: row.created_at_ms,
+        width: row.width,
+        height: row.height,
+        thumbnail_key: row.thumbnail_key,
     }
 }
 
@@ -111,10 +110,21 @@ fn check(request: &pb::RegisterFileRequest) -> Result<(), ServiceError> {
         return Err(invalid("sha256 is 64 lowercase hex digits"));
     }
     let own = format!("files/{}/", request.actor_id);
-    let key = &request.object_key;
-    if !key.starts_with(&own) || key.len() > 255 || !key.bytes().all(|byte| byte.is_ascii_graphic())
-    {
+    let owned = |key: &str| {
+        key.starts_with(&own) && key.len() <= 255 && key.bytes().all(|byte| byte.is_ascii_graphic())
+    };
+    if !owned(&request.object_key) {
         return Err(invalid("the object key lies under files/{uploader}/"));
+    }
+    if !request.thumbnail_key.is_empty()
+        && (request.kind != "image" || !owned(&request.thumbnail_key))
+    {
+        return Err(invalid(
+            "a thumbnail belongs to an image and lies under files/{uploader}/",
+        ));
+    }
+    if request.kind != "image" && (request.width, request.height) != (0, 0) {
+        return Err(invalid("only images have dimensions"));
     }
     if !is_file_name(&request.name) {
         return Err(invalid(
@@ -137,6 +147,9 @@ mod tests {
             sha256: "a".repeat(64),
             object_key: "files/7/0123456789abcdef0123456789abcdef".into(),
             name: "cat.png".into(),
+            width: 640,
+            height: 480,
+            thumbnail_key: "files/7/0123456789abcdef0123456789abcdef.thumb".into(),
         }
     }
 
@@ -147,13 +160,22 @@ mod tests {
 
     #[test]
     fn malformed_registrations_are_refused() {
-        let cases: [fn(&mut pb::RegisterFileRequest); 6] = [
+        let cases: [fn(&mut pb::RegisterFileRequest); 9] = [
             |r| r.kind = "video".into(),
             |r| r.mime = "png".into(),
             |r| r.sha256 = "A".repeat(64),
             |r| r.object_key = "files/8/abc".into(),
             |r| r.name = String::new(),
             |r| r.name = "a\nb".into(),
+            |r| r.thumbnail_key = "files/8/x.thumb".into(),
+            |r| {
+                r.kind = "voice".into();
+                r.mime = "audio/ogg".into();
+            },
+            |r| {
+                r.kind = "file".into();
+                r.thumbnail_key = String::new();
+            },
         ];
         for breaks in cases {
             let mut bad = request();
