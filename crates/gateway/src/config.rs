@@ -75,6 +75,12 @@ pub struct Config {
     #[arg(long, env = "CHAT_GATEWAY_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
 
+    /// Also serve the seed API at its bare paths (`/user/login` as well as
+    /// `/api/v1/user/login`), for a seed client whose dev proxy strips `/api/v1/` and cannot be
+    /// pointed at `.../api/v1/` (docs/seed-compat.md).
+    #[arg(long, env = "CHAT_GATEWAY_SEED_BARE_PATHS")]
+    pub seed_bare_paths: bool,
+
     /// Browser origins allowed to call the REST API (comma-separated; `*` for any; empty for none).
     #[arg(
         long,

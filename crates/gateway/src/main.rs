@@ -10,6 +10,7 @@ mod moves;
 mod presence;
 mod push;
 mod rest;
+mod seed;
 mod sends;
 mod web;
 mod ws;
@@ -85,7 +86,13 @@ async fn run(config: Config) -> Result<(), StartupError> {
             .map_err(|error| StartupError::failed("rocketmq client", error))?,
     );
     let pushes = push::spawn(
-        Arc::new(ws::deliver::Deliverer::new(hub.clone())),
+        Arc::new(ws::deliver::Deliverer::new(
+            hub.clone(),
+            Arc::new(seed::realtime::SeedPushes::new(
+                AccountClient::new(account.clone()),
+                MessageClient::new(message.clone()),
+            )),
+        )),
         mq.clone(),
         config.rocketmq_namesrv.clone(),
         config.common.cluster.clone(),
@@ -123,6 +130,10 @@ async fn run(config: Config) -> Result<(), StartupError> {
     let ws_routes = axum::Router::new()
         .route("/ws", axum::routing::get(ws::endpoint::without_uid))
         .route("/ws/{uid}", axum::routing::get(ws::endpoint::with_uid))
+        .route(
+            "/api/v1/ws/{uid}/chat",
+            axum::routing::get(ws::endpoint::seed_with_uid),
+        )
         .with_state(Arc::new(ws_state));
     let sessions_closed = close_sessions_on_shutdown(hub.clone(), shutdown.clone());
     let state = http::GatewayState { lease, tables };
@@ -145,6 +156,15 @@ async fn run(config: Config) -> Result<(), StartupError> {
         config.file_url_ttl,
     )
     .map_err(StartupError::Config)?;
+    let seed = seed::router(
+        seed::SeedState {
+            account: AccountClient::new(account.clone()),
+            message: message_client.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+        },
+        config.body_limit,
+        config.seed_bare_paths,
+    );
     let rest = rest::router(
         rest::RestState {
             account: AccountClient::new(account.clone()),
@@ -154,7 +174,8 @@ async fn run(config: Config) -> Result<(), StartupError> {
         },
         config.body_limit,
         &origins,
-    );
+    )
+    .merge(seed);
     let web = config.web_dir.as_deref().map(web::router);
     let public_server = http::spawn(public, state, ws_routes, rest, web, shutdown.clone());
     let served = host.serve(&[], checks, |server| server).await;

@@ -273,7 +273,8 @@ local function ws_target()
         if uri == "/ws" then
             uid = ngx.var.http_x_user_route
         else
-            -- Seed's /api/v1/ws/{uid}/...: gateways only know /ws/{uid}; keep the query string.
+            -- Seed's /api/v1/ws/{uid}/...: the gateway serves the seed's dialect at
+            -- /api/v1/ws/{uid}/chat; keep the query string.
             uid = match(uri, "^/api/v1/ws/([^/]*)")
             upstream = nil
         end
@@ -284,7 +285,7 @@ local function ws_target()
             "user id must be a positive decimal integer: /ws/{uid} or /ws with X-User-Route"
     end
     if not upstream then
-        upstream = "/ws/" .. uid .. ngx.var.is_args .. (ngx.var.args or "")
+        upstream = "/api/v1/ws/" .. uid .. "/chat" .. ngx.var.is_args .. (ngx.var.args or "")
     end
     upstream = token_to_header(upstream)
 

@@ -125,7 +125,7 @@ impl FromRequestParts<Arc<RestState>> for ClientAddr {
 
 /// Whose address a request counts as: the forwarded one only from a trusted peer, and only
 /// when it is an IP address.
-fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[Cidr]) -> String {
+pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[Cidr]) -> String {
     let believed = peer
         .filter(|peer| trusted.iter().any(|range| range.contains(*peer)))
         .and(forwarded)

@@ -4,7 +4,7 @@
 mod accounts;
 pub mod cidr;
 pub mod error;
-mod extract;
+pub mod extract;
 pub mod files;
 mod friends;
 mod groups;

@@ -11,9 +11,10 @@ use chat_proto::push::push::Payload;
 use chat_wire::ServerFrame;
 use chat_wire::frames::close;
 
-use super::hub::{Hub, Outbound};
+use super::hub::{Dialect, Hub, Outbound};
 use super::session::encode;
 use crate::rest::notifications::notification_json;
+use crate::seed::realtime::SeedPushes;
 
 /// How many delivered keys are remembered for dropping repeats.
 const REMEMBERED: usize = 200_000;
@@ -52,6 +53,8 @@ impl Recent {
 pub struct Deliverer {
     hub: Arc<Hub>,
     recent: Mutex<Recent>,
+    /// Renders pushes for sessions speaking the seed's dialect.
+    seed: Arc<SeedPushes>,
 }
 
 fn now_ms() -> i64 {
@@ -62,10 +65,11 @@ fn now_ms() -> i64 {
 }
 
 impl Deliverer {
-    pub fn new(hub: Arc<Hub>) -> Self {
+    pub fn new(hub: Arc<Hub>, seed: Arc<SeedPushes>) -> Self {
         Self {
             hub,
             recent: Mutex::default(),
+            seed,
         }
     }
 
@@ -94,16 +98,27 @@ impl Deliverer {
         if let Payload::SessionRevoked(revoked) = &payload {
             return self.revoke(revoked);
         }
+        let sessions: Vec<_> = push
+            .recipient_ids
+            .iter()
+            .flat_map(|user| self.hub.sessions_of(*user))
+            .filter(|session| session.id != push.exclude_session_id)
+            .collect();
+        let (seed, ours): (Vec<_>, Vec<_>) = sessions
+            .into_iter()
+            .partition(|session| session.dialect == Dialect::Seed);
+        for session in &seed {
+            self.seed.deliver(&payload, session);
+        }
+        if ours.is_empty() {
+            return;
+        }
         let Some(frame) = frame_of(payload) else {
             return;
         };
         let bytes = encode(&frame);
-        for user in push.recipient_ids {
-            for session in self.hub.sessions_of(user) {
-                if session.id != push.exclude_session_id {
-                    session.offer(Outbound::Text(bytes.clone()));
-                }
-            }
+        for session in ours {
+            session.offer(Outbound::Text(bytes.clone()));
         }
     }
 
@@ -191,7 +206,70 @@ fn frame_of(payload: Payload) -> Option<ServerFrame> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::hub::Session;
     use super::*;
+
+    /// A session of `user` in `dialect`, added to `hub`, and its outbound queue.
+    fn add(
+        hub: &Arc<Hub>,
+        dialect: Dialect,
+        id: &str,
+        user: u64,
+    ) -> tokio::sync::mpsc::Receiver<Outbound> {
+        let (queue, outbound) = tokio::sync::mpsc::channel(8);
+        let session = Session::speaking(dialect, id.into(), user, format!("login-{id}"), queue);
+        hub.add(session, hub.starting());
+        outbound
+    }
+
+    fn text(outbound: &mut tokio::sync::mpsc::Receiver<Outbound>) -> String {
+        match outbound.try_recv() {
+            Ok(Outbound::Text(bytes)) => String::from_utf8(bytes.to_vec()).unwrap(),
+            _ => panic!("no text frame queued"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_session_gets_a_push_in_its_own_dialect() {
+        let hub = Arc::new(Hub::new(4));
+        let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy();
+        let seed = SeedPushes::new(
+            chat_proto::account::account_client::AccountClient::new(channel.clone()),
+            chat_proto::message::message_client::MessageClient::new(channel),
+        );
+        let deliverer = Deliverer::new(hub.clone(), Arc::new(seed));
+        let mut ours = add(&hub, Dialect::Ours, "a", 7);
+        let mut theirs = add(&hub, Dialect::Seed, "b", 7);
+        let mut senders = add(&hub, Dialect::Seed, "c", 5);
+        let message = chat_proto::common::ChatMessage {
+            message_id: 90,
+            conversation_id: "d:5:7".into(),
+            kind: chat_proto::common::ConversationKind::Direct as i32,
+            seq: 1,
+            sender_id: 5,
+            client_msg_id: "m".into(),
+            content: Some(chat_proto::common::MessageContent {
+                body: Some(chat_proto::common::message_content::Body::Text(
+                    chat_proto::common::TextContent { text: "hi".into() },
+                )),
+            }),
+            server_time_ms: 1,
+            target_id: 7,
+        };
+        deliverer.deliver_one(Push {
+            recipient_ids: vec![7, 5],
+            exclude_session_id: String::new(),
+            payload: Some(Payload::Message(message)),
+        });
+        assert!(text(&mut ours).starts_with('{'));
+        let seed_frame = text(&mut theirs);
+        assert!(seed_frame.starts_with("2,{"), "{seed_frame}");
+        assert!(seed_frame.contains(r#""friendId":5"#), "{seed_frame}");
+        assert!(
+            senders.try_recv().is_err(),
+            "no echo to the sender's seed session"
+        );
+    }
 
     #[test]
     fn a_key_is_first_once_and_memory_is_bounded() {

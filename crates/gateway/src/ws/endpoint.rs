@@ -15,6 +15,7 @@ use serde_json::json;
 use tonic::transport::Channel;
 
 use super::auth::{self, SUBPROTOCOL};
+use super::hub::Dialect;
 use super::session::{self, Identity, SessionContext};
 use crate::http::error;
 use crate::lease::Lease;
@@ -44,17 +45,34 @@ pub async fn with_uid(
             format!("`{uid}` is not a user id"),
         );
     };
-    connect(state, Some(uid), request).await
+    connect(state, Some(uid), Dialect::Ours, request).await
+}
+
+/// `/api/v1/ws/{uid}/chat?token=`: the seed client's WebSocket, speaking its dialect.
+pub async fn seed_with_uid(
+    state: State<Arc<WsState>>,
+    Path(uid): Path<String>,
+    request: Request,
+) -> Response {
+    let Ok(uid) = uid.parse::<u64>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_user_id",
+            format!("`{uid}` is not a user id"),
+        );
+    };
+    connect(state, Some(uid), Dialect::Seed, request).await
 }
 
 /// `/ws`.
 pub async fn without_uid(state: State<Arc<WsState>>, request: Request) -> Response {
-    connect(state, None, request).await
+    connect(state, None, Dialect::Ours, request).await
 }
 
 async fn connect(
     State(state): State<Arc<WsState>>,
     uid: Option<u64>,
+    dialect: Dialect,
     mut request: Request,
 ) -> Response {
     if !fastwebsockets::upgrade::is_upgrade_request(&request) {
@@ -90,6 +108,7 @@ async fn connect(
                 user_id: reply.user_id,
                 login_session: reply.session_id,
                 expires_at_ms: reply.expires_at_ms,
+                dialect,
             }
         }
         Err(status) => return ApiError::from(status).into_response(),

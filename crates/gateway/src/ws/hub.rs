@@ -21,10 +21,20 @@ pub enum Outbound {
     Close(u16, String),
 }
 
+/// The protocol a session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Ours (`docs/protocol.md`).
+    Ours,
+    /// The seed client's (`/api/v1/ws/{uid}/chat`): pushes as `"<type>,<json>"`, see `seed`.
+    Seed,
+}
+
 /// One session, as the rest of the gateway sees it.
 pub struct Session {
     pub id: String,
     pub user_id: u64,
+    pub dialect: Dialect,
     /// The login session its token belongs to (what a logout or password change revokes).
     pub login_session: String,
     queue: mpsc::Sender<Outbound>,
@@ -36,7 +46,9 @@ pub struct Session {
 pub type SessionRef = Arc<Session>;
 
 impl Session {
-    pub fn new(
+    /// A session speaking `dialect`.
+    pub fn speaking(
+        dialect: Dialect,
         id: String,
         user_id: u64,
         login_session: String,
@@ -45,6 +57,7 @@ impl Session {
         Arc::new(Self {
             id,
             user_id,
+            dialect,
             login_session,
             queue,
             ended: CancellationToken::new(),
@@ -226,7 +239,7 @@ mod tests {
     fn session(id: &str, user: u64, room: usize) -> (SessionRef, mpsc::Receiver<Outbound>) {
         let (queue, outbound) = mpsc::channel(room);
         (
-            Session::new(id.into(), user, format!("login-{id}"), queue),
+            Session::speaking(Dialect::Ours, id.into(), user, format!("login-{id}"), queue),
             outbound,
         )
     }

@@ -18,7 +18,7 @@ use tokio::io::{BufWriter, ReadHalf, WriteHalf};
 use tokio::sync::{Semaphore, mpsc};
 use tonic::transport::Channel;
 
-use super::hub::{Hub, Outbound, Session, SessionRef, Starting};
+use super::hub::{Dialect, Hub, Outbound, Session, SessionRef, Starting};
 use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
 use crate::sends::Sends;
@@ -65,6 +65,7 @@ pub struct Identity {
     pub login_session: String,
     /// The token's expiry: the session is then ended as `kicked` (4002); the client signs in again.
     pub expires_at_ms: i64,
+    pub dialect: Dialect,
 }
 
 /// Serializes a server frame (it always serializes: every field is plain data).
@@ -82,7 +83,13 @@ pub async fn run(
 ) {
     let user_id = identity.user_id;
     let (queue, outbound) = mpsc::channel(context.limits.queue.max(4));
-    let session = Session::new(session_id, user_id, identity.login_session, queue);
+    let session = Session::speaking(
+        identity.dialect,
+        session_id,
+        user_id,
+        identity.login_session,
+        queue,
+    );
     // Before `hello` (after which the client syncs) and before pushes can reach the session:
     // the message service pushes only to users it finds online (see `presence`).
     context.presence.arrived(user_id, PRESENCE_PATIENCE).await;
@@ -95,13 +102,16 @@ pub async fn run(
         evicted.end_with(frame, close::KICKED, reason);
     }
     metrics::counter!("chat_gateway_connections_total").increment(1);
-    session.offer(Outbound::Text(encode(&ServerFrame::Hello {
-        user_id,
-        session_id: session.id.clone(),
-        gateway: context.tag.clone(),
-        heartbeat_s: context.limits.heartbeat.as_secs(),
-        idle_timeout_s: context.limits.idle_timeout.as_secs(),
-    })));
+    // The seed client has no greeting: any frame it cannot split as "<type>,<json>" breaks it.
+    if identity.dialect == Dialect::Ours {
+        session.offer(Outbound::Text(encode(&ServerFrame::Hello {
+            user_id,
+            session_id: session.id.clone(),
+            gateway: context.tag.clone(),
+            heartbeat_s: context.limits.heartbeat.as_secs(),
+            idle_timeout_s: context.limits.idle_timeout.as_secs(),
+        })));
+    }
     if added.closing {
         // Shutdown began between the 101 and now: the hub's broadcast missed this session.
         super::end_all(std::slice::from_ref(&session), super::SHUTTING_DOWN);
@@ -275,6 +285,7 @@ async fn read_loop(
                 session.offer(Outbound::Pong(Bytes::copy_from_slice(&frame.payload)));
             }
             OpCode::Pong => {}
+            OpCode::Binary if session.dialect == Dialect::Seed => {}
             OpCode::Binary => reply_error(session, "bad_frame", "frames are JSON text", None),
             OpCode::Text if frame.fin => {
                 handle_text(&frame.payload, context, session, &sends).await
@@ -350,6 +361,11 @@ async fn handle_text(
     session: &SessionRef,
     sends: &Arc<Semaphore>,
 ) {
+    // The seed client only says `{"msgType":1}` and `{"ping":true}`, which need no answer (the
+    // server's WebSocket pings keep the session alive), and it cannot read our error frames.
+    if session.dialect == Dialect::Seed {
+        return;
+    }
     let frame: ClientFrame = match serde_json::from_slice(text) {
         Ok(frame) => frame,
         Err(error) => {

@@ -1,0 +1,485 @@
+//! The seed system's desktop client against our cluster: its HTTP calls through OpenResty, as
+//! it makes them (`docs/seed-compat.md`, contract in the seed's client), each answer checked
+//! for the exact fields and JSON types the client reads.
+
+#[path = "seed_support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use support::{Seed, assert_refused, assert_success, keys};
+
+/// Whether every value is a JSON number that is an unsigned integer (ids the client compares
+/// with `===`).
+fn is_id(value: &Value) -> bool {
+    value.as_u64().is_some_and(|id| id > 0)
+}
+
+#[test]
+fn seed_users_register_log_in_and_find_each_other() {
+    let seed = Seed::new();
+    let alice = seed.user("sal");
+    let bob = seed.user("sbo");
+
+    let me = seed.ok("user/userInfo", &alice.token, json!({}));
+    assert_eq!(me["id"], alice.id);
+    assert_eq!(me["name"], alice.name.as_str());
+    assert_eq!(me["username"], alice.username.as_str());
+
+    let hits = seed.ok(
+        "user/searchUser",
+        &alice.token,
+        json!({"username": bob.username}),
+    );
+    let hits = hits.as_array().expect("data is a list");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(keys(&hits[0]), ["friendRelation", "id", "name", "username"]);
+    assert_eq!(hits[0]["id"], bob.id);
+    assert!(is_id(&hits[0]["id"]));
+    assert_eq!(hits[0]["username"], bob.username.as_str());
+    assert_eq!(hits[0]["name"], bob.name.as_str());
+    assert_eq!(hits[0]["friendRelation"], false);
+
+    // Nobody finds themselves, and an empty search finds nobody.
+    let own = seed.ok(
+        "user/searchUser",
+        &alice.token,
+        json!({"username": alice.username}),
+    );
+    assert_eq!(own, json!([]));
+    assert_eq!(
+        seed.ok("user/searchUser", &alice.token, json!({})),
+        json!([])
+    );
+}
+
+#[test]
+fn seed_friend_applications_list_both_directions_with_their_outcome() {
+    let seed = Seed::new();
+    let alice = seed.user("sfa");
+    let bob = seed.user("sfb");
+
+    let applied = seed.ok(
+        "applyFriend/applyFriend",
+        &alice.token,
+        json!({"proposerRemark": "it is alice", "targetUser": bob.id, "appliedRemark": "Bobby"}),
+    );
+    assert_eq!(applied["proposerId"], alice.id);
+    assert_eq!(applied["targetUser"], bob.id);
+    assert_eq!(applied["applyPass"], 0);
+
+    // Bob sees it incoming, Alice outgoing, both pending.
+    for user in [&alice, &bob] {
+        let records = seed.ok("applyFriend/applyRecord", &user.token, json!({}));
+        let records = records.as_array().expect("a list");
+        assert_eq!(records.len(), 1, "{records:?}");
+        let record = &records[0];
+        assert!(is_id(&record["proposerId"]) && is_id(&record["targetUser"]));
+        assert_eq!(record["proposerId"], alice.id);
+        assert_eq!(record["targetUser"], bob.id);
+        assert_eq!(record["proposerName"], alice.name.as_str());
+        assert_eq!(record["proposerRemark"], "it is alice");
+        assert_eq!(record["applyPass"], 0);
+        let created = record["createdAt"].as_str().expect("createdAt");
+        assert_eq!(created.len(), "yyyy-MM-dd HH:mm:ss".len(), "{created}");
+    }
+
+    // Bob accepts with the client's whole local record, extras included.
+    let confirmed = seed.ok(
+        "applyFriend/applyFriendConfirm",
+        &bob.token,
+        json!({
+            "_id": 3, "selfId": bob.id, "proposerId": alice.id, "proposerName": alice.name,
+            "proposerRemark": "it is alice", "targetUser": bob.id, "applyPassDesc": "pending",
+            "createdAt": "2026-12-06 10:00:00", "appliedRemark": "Ally", "applyPass": 1,
+        }),
+    );
+    assert_eq!(confirmed["applyPass"], 1);
+    assert_eq!(confirmed["proposerId"], alice.id);
+
+    for user in [&alice, &bob] {
+        let records = seed.ok("applyFriend/applyRecord", &user.token, json!({}));
+        let last = records
+            .as_array()
+            .and_then(|r| r.last())
+            .cloned()
+            .expect("a record");
+        assert_eq!(last["applyPass"], 1, "{records}");
+    }
+
+    // Each sees the other as a friend, with the remark they gave.
+    let alices = seed.ok(
+        "friendship/friendList",
+        &alice.token,
+        json!({"name": "", "searchType": 1}),
+    );
+    assert_eq!(alices.as_array().map(Vec::len), Some(1), "{alices}");
+    let friend = &alices[0];
+    assert_eq!(
+        keys(friend),
+        ["friendId", "friendName", "friendRemark", "id"]
+    );
+    assert!(is_id(&friend["id"]));
+    assert_eq!(friend["friendId"], bob.id);
+    assert_eq!(friend["friendName"], bob.name.as_str());
+    assert_eq!(friend["friendRemark"], "Bobby");
+    let bobs = seed.ok(
+        "friendship/friendList",
+        &bob.token,
+        json!({"name": "", "searchType": 1}),
+    );
+    assert_eq!(bobs[0]["friendId"], alice.id);
+    assert_eq!(bobs[0]["friendRemark"], "Ally");
+
+    let hits = seed.ok(
+        "user/searchUser",
+        &alice.token,
+        json!({"username": bob.username}),
+    );
+    assert_eq!(hits[0]["friendRelation"], true);
+}
+
+#[test]
+fn seed_rejected_application_reads_apply_pass_2_and_a_stale_one_is_not_found() {
+    let seed = Seed::new();
+    let alice = seed.user("sra");
+    let bob = seed.user("srb");
+    seed.ok(
+        "applyFriend/applyFriend",
+        &alice.token,
+        json!({"proposerRemark": "", "targetUser": bob.id, "appliedRemark": ""}),
+    );
+    let rejected = seed.ok(
+        "applyFriend/applyFriendConfirm",
+        &bob.token,
+        json!({"proposerId": alice.id, "targetUser": bob.id, "appliedRemark": "", "applyPass": 2}),
+    );
+    assert_eq!(rejected["applyPass"], 2);
+    let records = seed.ok("applyFriend/applyRecord", &alice.token, json!({}));
+    assert_eq!(records[0]["applyPass"], 2, "{records}");
+    assert_eq!(
+        seed.ok("friendship/friendList", &alice.token, json!({})),
+        json!([])
+    );
+
+    // Answering again: there is no pending application any more.
+    let again = seed.post(
+        "applyFriend/applyFriendConfirm",
+        Some(&bob.token),
+        json!({"proposerId": alice.id, "targetUser": bob.id, "applyPass": 1}),
+    );
+    assert_refused(&again, 404);
+    // Only the target answers.
+    let not_mine = seed.post(
+        "applyFriend/applyFriendConfirm",
+        Some(&alice.token),
+        json!({"proposerId": alice.id, "targetUser": bob.id, "applyPass": 1}),
+    );
+    assert_refused(&not_mine, 403);
+}
+
+#[test]
+fn seed_direct_messages_missed_while_away_are_pulled_exactly_once() {
+    let seed = Seed::new();
+    let alice = seed.user("sda");
+    let bob = seed.user("sdb");
+    seed.befriend(&alice, &bob);
+
+    let first = seed.send_text(&alice, 1, bob.id, "first");
+    assert!(is_id(&first["msgId"]), "{first}");
+    assert!(first["dateTime"].as_u64().is_some(), "{first}");
+    assert_eq!(first["sendUserId"], alice.id);
+    assert_eq!(first["content"], "first");
+    let second = seed.send_text(&alice, 1, bob.id, "second");
+    assert!(second["msgId"].as_u64() > first["msgId"].as_u64());
+
+    let pulled = seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({}));
+    let pulled = pulled.as_array().expect("a list");
+    assert_eq!(pulled.len(), 2, "{pulled:?}");
+    for (message, sent) in pulled.iter().zip([&first, &second]) {
+        assert_eq!(message["msgId"], sent["msgId"]);
+        assert_eq!(message["sendUserId"], alice.id);
+        assert_eq!(message["receiveUserId"], bob.id);
+        assert_eq!(message["chatType"], 1);
+        assert_eq!(message["contentType"], 1);
+        assert_eq!(message["content"], sent["content"]);
+        assert_eq!(message["dateTime"], sent["dateTime"]);
+        assert!(message["dateTime"].is_u64());
+    }
+    assert_eq!(
+        seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({})),
+        json!([])
+    );
+    // The sender has nothing unread: her own messages are not hers to pull.
+    assert_eq!(
+        seed.ok("chatMsg/selectNotReadMsg", &alice.token, json!({})),
+        json!([])
+    );
+}
+
+#[test]
+fn seed_resend_after_a_timeout_is_stored_once() {
+    let seed = Seed::new();
+    let alice = seed.user("ssa");
+    let bob = seed.user("ssb");
+    seed.befriend(&alice, &bob);
+    let body = json!({
+        "chatType": 1, "saveType": "1", "sendUserId": alice.id, "receiveUserId": bob.id,
+        "friendId": bob.id, "content": "once", "dateTime": 1_765_000_000_000u64,
+        "contentType": 1, "msgType": 2, "groupId": -1,
+    });
+    let first = seed.ok("chatMsg/sendMsg", &alice.token, body.clone());
+    let again = seed.ok("chatMsg/sendMsg", &alice.token, body);
+    assert_eq!(first["msgId"], again["msgId"]);
+    let pulled = seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({}));
+    assert_eq!(pulled.as_array().map(Vec::len), Some(1), "{pulled}");
+}
+
+#[test]
+fn seed_strangers_cannot_message_each_other() {
+    let seed = Seed::new();
+    let alice = seed.user("sxa");
+    let mallory = seed.user("sxm");
+    let body = json!({
+        "chatType": 1, "sendUserId": mallory.id, "receiveUserId": alice.id,
+        "friendId": alice.id, "content": "buy now", "dateTime": support::now_ms(),
+        "contentType": 1, "msgType": 2, "groupId": -1,
+    });
+    assert_refused(
+        &seed.post("chatMsg/sendMsg", Some(&mallory.token), body),
+        403,
+    );
+    // Nor as someone else.
+    let forged = json!({
+        "chatType": 1, "sendUserId": alice.id, "receiveUserId": alice.id,
+        "content": "x", "contentType": 1, "groupId": -1,
+    });
+    assert_refused(
+        &seed.post("chatMsg/sendMsg", Some(&mallory.token), forged),
+        403,
+    );
+    assert_eq!(
+        seed.ok("chatMsg/selectNotReadMsg", &alice.token, json!({})),
+        json!([])
+    );
+}
+
+#[test]
+fn seed_group_of_three_creates_adds_members_and_pulls_after_a_msg_id() {
+    let seed = Seed::new();
+    let owner = seed.user("sgo");
+    let bea = seed.user("sgb");
+    let cy = seed.user("sgc");
+    let outsider = seed.user("sgx");
+    seed.befriend(&owner, &bea);
+    seed.befriend(&owner, &cy);
+
+    let group = seed.ok(
+        "groupInfo/addGroupChat",
+        &owner.token,
+        json!({"groupName": "Book club", "groupRemark": "Tuesdays"}),
+    );
+    assert!(is_id(&group["id"]), "{group}");
+    assert_eq!(group["groupName"], "Book club");
+    assert_eq!(group["groupRemark"], "Tuesdays");
+    let group_id = group["id"].as_u64().unwrap();
+
+    let added = seed.post(
+        "groupInfo/addGroupMembers",
+        Some(&owner.token),
+        json!({"groupId": group_id, "userIds": [bea.id, cy.id]}),
+    );
+    assert_success(&added);
+
+    for path in ["findGroupMemberById", "findAllGroupMemberById"] {
+        let members = seed.get_ok(&format!("groupInfo/{path}?groupId={group_id}"), &bea.token);
+        let members = members.as_array().expect("a list");
+        let mut ids: Vec<u64> = members
+            .iter()
+            .filter_map(|m| m["memberId"].as_u64())
+            .collect();
+        ids.sort_unstable();
+        let mut expected = vec![owner.id, bea.id, cy.id];
+        expected.sort_unstable();
+        assert_eq!(ids, expected, "{members:?}");
+        let owner_row = members.iter().find(|m| m["memberId"] == owner.id).unwrap();
+        assert_eq!(owner_row["memberRemark"], owner.name.as_str());
+    }
+
+    let first = seed.send_text(&owner, 2, group_id, "welcome");
+    let second = seed.send_text(&bea, 2, group_id, "hello all");
+    let third = seed.send_text(&owner, 2, group_id, "agenda");
+
+    let after_first = seed.ok(
+        "chatMsg/selectGroupChatMsgNotRead",
+        &cy.token,
+        json!({"groupList": [{"groupId": group_id, "msgId": first["msgId"]}]}),
+    );
+    let rows = after_first.as_array().expect("a list");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (row, sent) in rows.iter().zip([&second, &third]) {
+        assert_eq!(row["msgId"], sent["msgId"]);
+        assert_eq!(row["groupId"], group_id);
+        assert_eq!(row["receiveUserId"], cy.id, "the reader, not the group");
+        assert_eq!(row["chatType"], 2);
+        assert_eq!(row["contentType"], 1);
+        assert_eq!(row["content"], sent["content"]);
+        assert!(row["dateTime"].is_u64());
+    }
+    assert_eq!(rows[0]["sendUserId"], bea.id);
+
+    // From nothing: the whole history; after the last: nothing.
+    let all = seed.ok(
+        "chatMsg/selectGroupChatMsgNotRead",
+        &cy.token,
+        json!({"groupList": [{"groupId": group_id, "msgId": 0}]}),
+    );
+    assert_eq!(all.as_array().map(Vec::len), Some(3), "{all}");
+    let none = seed.ok(
+        "chatMsg/selectGroupChatMsgNotRead",
+        &cy.token,
+        json!({"groupList": [{"groupId": group_id, "msgId": third["msgId"]}]}),
+    );
+    assert_eq!(none, json!([]));
+    assert_eq!(
+        seed.ok(
+            "chatMsg/selectGroupChatMsgNotRead",
+            &cy.token,
+            json!({"groupList": []})
+        ),
+        json!([])
+    );
+
+    // Outsiders read nothing of it and post nothing to it.
+    let theirs = seed.ok(
+        "chatMsg/selectGroupChatMsgNotRead",
+        &outsider.token,
+        json!({"groupList": [{"groupId": group_id, "msgId": 0}]}),
+    );
+    assert_eq!(theirs, json!([]));
+    let members = seed.call(
+        "GET",
+        &format!("groupInfo/findGroupMemberById?groupId={group_id}"),
+        Some(&outsider.token),
+        None,
+    );
+    assert_refused(&members, 403);
+    let body = json!({
+        "chatType": 2, "receiveUserId": group_id, "friendId": group_id, "groupId": group_id,
+        "content": "spam", "contentType": 1, "dateTime": support::now_ms(),
+    });
+    assert_refused(
+        &seed.post("chatMsg/sendMsg", Some(&outsider.token), body),
+        403,
+    );
+    // A plain member does not add people to a seed group (it is invite-only).
+    let by_member = seed.post(
+        "groupInfo/addGroupMembers",
+        Some(&bea.token),
+        json!({"groupId": group_id, "userIds": [owner.id]}),
+    );
+    assert!(by_member.body["code"] != 202, "{by_member:?}");
+}
+
+#[test]
+fn seed_tokens_passwords_and_bad_input_get_envelope_codes() {
+    let seed = Seed::new();
+    let alice = seed.user("sea");
+
+    assert_refused(&seed.post("user/userInfo", None, json!({})), 506);
+    assert_refused(
+        &seed.post("user/userInfo", Some("not-a-token"), json!({})),
+        505,
+    );
+    let wrong = seed.post(
+        "user/login",
+        None,
+        json!({"username": alice.username, "password": "not the password"}),
+    );
+    assert_refused(&wrong, 509);
+    let nobody = seed.post(
+        "user/login",
+        None,
+        json!({"username": "nobody-by-this-name", "password": "whatever it is"}),
+    );
+    assert_refused(&nobody, 509);
+    let differ = seed.post(
+        "user/insertUser",
+        None,
+        json!({"username": "someone-new", "name": "x", "password": "password-one", "confirmPwd": "password-two"}),
+    );
+    assert_refused(&differ, 400);
+    let taken = seed.post(
+        "user/insertUser",
+        None,
+        json!({"username": alice.username, "name": "x", "password": support::PASSWORD, "confirmPwd": support::PASSWORD}),
+    );
+    assert_refused(&taken, 409);
+    let short = seed.post(
+        "user/insertUser",
+        None,
+        json!({"username": "shorty-pw", "name": "x", "password": "123", "confirmPwd": "123"}),
+    );
+    assert_refused(&short, 400);
+
+    // Malformed or mistyped bodies and queries: code 400 in an envelope, never a 5xx.
+    let token = Some(alice.token.as_str());
+    let raw = chat_e2e::api::send_raw(
+        &seed.public,
+        "POST",
+        "/api/v1/user/searchUser",
+        None,
+        b"{not json",
+        "application/json",
+        &[&format!("token: {}", alice.token)],
+    );
+    assert_refused(&raw, 400);
+    for (path, body) in [
+        ("applyFriend/applyFriend", json!({"targetUser": "abc"})),
+        ("applyFriend/applyFriend", json!({"targetUser": -4})),
+        (
+            "applyFriend/applyFriendConfirm",
+            json!({"proposerId": 1, "targetUser": alice.id, "applyPass": 7}),
+        ),
+        ("chatMsg/sendMsg", json!({"chatType": 9, "content": "x"})),
+        (
+            "chatMsg/sendMsg",
+            json!({"chatType": 1, "content": "x", "contentType": 5, "receiveUserId": 1}),
+        ),
+        (
+            "chatMsg/sendMsg",
+            json!({"chatType": 1, "content": "x", "groupId": -1}),
+        ),
+        (
+            "chatMsg/selectGroupChatMsgNotRead",
+            json!({"groupList": [{"groupId": "x"}]}),
+        ),
+        (
+            "groupInfo/addGroupMembers",
+            json!({"groupId": 1, "userIds": ["a"]}),
+        ),
+        ("groupInfo/addGroupChat", json!({"groupRemark": "no name"})),
+    ] {
+        let reply = seed.post(path, token, body.clone());
+        assert_refused(&reply, 400);
+        assert!(reply.body["data"].is_null(), "{path} {body}: {reply:?}");
+    }
+    for query in ["", "?groupId=abc", "?groupId=-1", "?groupId=0"] {
+        let reply = seed.call(
+            "GET",
+            &format!("groupInfo/findGroupMemberById{query}"),
+            token,
+            None,
+        );
+        assert_refused(&reply, 400);
+    }
+    // Unknown ids are refusals, not failures.
+    let ghost = seed.post(
+        "applyFriend/applyFriend",
+        token,
+        json!({"targetUser": 9_000_000_000u64, "proposerRemark": ""}),
+    );
+    assert!(
+        ghost.status == 200 && ghost.body["code"] != 202,
+        "{ghost:?}"
+    );
+}
