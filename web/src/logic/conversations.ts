@@ -45,6 +45,29 @@ export function applyMessage(list: readonly Conversation[], m: ChatMessage, me: 
   return sortByActivity([...list.filter((c) => c !== current), next]);
 }
 
+/**
+ * The list as GET /conversations answered it, with what arrived while the request was in flight
+ * applied again on top: a message pushed after the server took its snapshot counts (once: a seq
+ * the answer already has changes nothing). A conversation the answer does not have (only a push
+ * made it, or it is beyond the page), or has at a lower seq than this client knows, is kept as
+ * this client knows it.
+ */
+export function mergeListAnswer(
+  local: readonly Conversation[],
+  answer: readonly Conversation[],
+  arrived: readonly ChatMessage[],
+  me: number,
+  viewing: (conversationId: string) => boolean,
+): Conversation[] {
+  const ids = new Set(answer.map((c) => c.conversation_id));
+  let list = sortByActivity([...answer, ...local.filter((c) => !ids.has(c.conversation_id))]);
+  for (const m of arrived) if (ids.has(m.conversation_id)) list = applyMessage(list, m, me, viewing(m.conversation_id));
+  const behind = local.filter((c) => (list.find((x) => x.conversation_id === c.conversation_id)?.max_seq ?? 0) < c.max_seq);
+  if (behind.length === 0) return list;
+  const kept = new Set(behind.map((c) => c.conversation_id));
+  return sortByActivity([...list.filter((c) => !kept.has(c.conversation_id)), ...behind]);
+}
+
 /** My read cursor moved (read_ack, or a read_receipt from my other session). */
 export function applyRead(list: readonly Conversation[], conversationId: string, readSeq: number, unread?: number): Conversation[] {
   return list.map((c) => {

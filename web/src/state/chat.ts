@@ -3,7 +3,7 @@
 // twice, and a seq gap is pulled. The views use this module; reads and sends live beside it.
 import { ApiFailure, api, call } from '../api/client';
 import type { ChatMessage } from '../api/types';
-import { applyMessage, sortByActivity } from '../logic/conversations';
+import { applyMessage, mergeListAnswer } from '../logic/conversations';
 import { peerOf } from '../logic/conversationId';
 import { removePending } from '../logic/outbox';
 import { applyAfterPage, applyNewestPage, applyOlderPage, applyRecall, emptyTimeline, gapAfter, mergeMessages } from '../logic/timeline';
@@ -25,22 +25,29 @@ export function resetChat(): void {
   resetReads();
 }
 
+/** Messages received while a GET /conversations is in flight, one array per request. */
+const duringList = new Set<ChatMessage[]>();
+
 export async function loadConversations(): Promise<void> {
-  const answer = await call(api.GET('/conversations', { params: { query: { limit: 100 } } }));
-  // Pushes that arrived while the list was in flight are newer than its snapshot: keep them.
-  let list = sortByActivity(answer.conversations ?? []);
-  for (const c of conversations.value) {
-    const fresh = list.find((x) => x.conversation_id === c.conversation_id);
-    if (!fresh || fresh.max_seq < c.max_seq) list = sortByActivity([...list.filter((x) => x !== fresh), c]);
+  const arrived: ChatMessage[] = [];
+  duringList.add(arrived);
+  let answer;
+  try {
+    answer = await call(api.GET('/conversations', { params: { query: { limit: 100 } } }));
+  } finally {
+    duringList.delete(arrived);
   }
-  conversations.value = list;
   const mine = me();
+  // Pushes that arrived while the list was in flight may be newer than its snapshot: applied again.
+  const list = mergeListAnswer(conversations.value, answer.conversations ?? [], arrived, mine, viewing);
+  conversations.value = list;
   ensureUsers(list.map((c) => (c.kind === 'direct' ? (peerOf(c.conversation_id, mine) ?? c.target_id) : 0)));
 }
 
 /** Adds messages to the list and, when loaded, the timeline; pulls if they reveal a gap. */
 function receive(list: readonly ChatMessage[]): void {
   const mine = me();
+  for (const pending of duringList) pending.push(...list);
   for (const m of list) {
     conversations.value = applyMessage(conversations.value, m, mine, viewing(m.conversation_id));
     if (m.sender_id === mine && m.client_msg_id) outbox.value = removePending(outbox.value, m.client_msg_id);
