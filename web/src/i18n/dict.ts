@@ -132,6 +132,11 @@ const en = {
   confirmDissolve: 'Dissolve {group} for everyone?',
   joinRequests: 'Join requests',
   approve: 'Approve',
+  announceOne: 'New message from {name}',
+  announceOneIn: 'New message from {name} in {place}',
+  announceMany: '{n} new messages from {names}',
+  announceManyIn: '{n} new messages from {names} in {place}',
+  announceOthers: '{n} others',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -269,6 +274,11 @@ const zh: Dictionary = {
   confirmDissolve: '为所有人解散 {group}？',
   joinRequests: '入群申请',
   approve: '同意',
+  announceOne: '{name} 发来新消息',
+  announceOneIn: '{name} 在 {place} 发来新消息',
+  announceMany: '{names} 发来 {n} 条新消息',
+  announceManyIn: '{names} 在 {place} 发来 {n} 条新消息',
+  announceOthers: '另外 {n} 人',
 };
 
 export const dictionaries = { en, zh } satisfies Record<string, Dictionary>;

@@ -3,11 +3,13 @@
 // twice, and a seq gap is pulled. The views use this module; reads and sends live beside it.
 import { ApiFailure, api, call } from '../api/client';
 import type { ChatMessage } from '../api/types';
+import { isArrival, type Arrival } from '../logic/announce';
 import { applyMessage, mergeListAnswer } from '../logic/conversations';
 import { peerOf } from '../logic/conversationId';
 import { removePending } from '../logic/outbox';
 import { applyAfterPage, applyNewestPage, applyOlderPage, applyRecall, emptyTimeline, gapAfter, mergeMessages } from '../logic/timeline';
 import type { AckFrame, RecallFrame } from '../ws/frames';
+import { announceArrivals, resetAnnouncer } from './announcer';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
 import { blankPreview } from './messageActions';
 import { loadPeerRead, markRead, resetReads } from './reads';
@@ -23,6 +25,7 @@ const PAGE = 50;
 export function resetChat(): void {
   resetStore();
   resetReads();
+  resetAnnouncer();
 }
 
 /** Messages received while a GET /conversations is in flight, one array per request. */
@@ -47,14 +50,18 @@ export async function loadConversations(): Promise<void> {
 /** Adds messages to the list and, when loaded, the timeline; pulls if they reveal a gap. */
 function receive(list: readonly ChatMessage[]): void {
   const mine = me();
+  const arrivals: Arrival[] = [];
   for (const pending of duringList) pending.push(...list);
   for (const m of list) {
+    const known = conversations.value.find((c) => c.conversation_id === m.conversation_id)?.max_seq ?? 0;
+    if (isArrival(m, mine, known)) arrivals.push({ senderId: m.sender_id, conversationId: m.conversation_id });
     conversations.value = applyMessage(conversations.value, m, mine, viewing(m.conversation_id));
     if (m.sender_id === mine && m.client_msg_id) outbox.value = removePending(outbox.value, m.client_msg_id);
     const t = timelines.value[m.conversation_id];
     if (t) setTimeline(m.conversation_id, mergeMessages(t, [m]));
   }
   noteSenders(list);
+  announceArrivals(arrivals);
   for (const id of new Set(list.map((m) => m.conversation_id))) {
     if (gapAfter(timeline(id)) !== null) void pullAfter(id);
     if (viewing(id)) markRead(id);

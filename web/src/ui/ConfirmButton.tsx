@@ -13,18 +13,27 @@ export function ConfirmButton({ label, question, testid, onConfirm, disabled }: 
   const [asking, setAsking] = useState(false);
   const [busy, run] = useAction();
   const yes = useRef<HTMLButtonElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  /** Set when the question closes without the action: the focus goes back to the button. */
+  const stepBack = useRef(false);
   useEffect(() => {
     if (asking) yes.current?.focus();
+    else if (stepBack.current) trigger.current?.focus();
+    stepBack.current = false;
   }, [asking]);
+  const cancel = () => {
+    stepBack.current = true;
+    setAsking(false);
+  };
   if (!asking) {
     return (
-      <button type="button" class="danger small" disabled={disabled || busy} data-testid={testid} onClick={() => setAsking(true)}>
+      <button type="button" class="danger small" ref={trigger} disabled={disabled || busy} data-testid={testid} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   }
   return (
-    <span class="confirm" role="group" aria-label={question} onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+    <span class="confirm" role="group" aria-label={question} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
       <span>{question}</span>
       <button
         type="button"
@@ -36,7 +45,7 @@ export function ConfirmButton({ label, question, testid, onConfirm, disabled }: 
       >
         {t('yes')}
       </button>
-      <button type="button" class="small" disabled={busy} onClick={() => setAsking(false)}>
+      <button type="button" class="small" disabled={busy} onClick={cancel}>
         {t('no')}
       </button>
     </span>

@@ -12,6 +12,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { ConversationList } from './ConversationList';
 import { FriendsPanel } from './FriendsPanel';
 import { GroupsPanel } from './GroupsPanel';
+import { LiveAnnouncer } from './LiveAnnouncer';
 import { tab, type Tab } from './nav';
 import { NotificationsPanel } from './NotificationsPanel';
 import { SettingsPanel } from './SettingsPanel';
@@ -77,6 +78,7 @@ export function Shell() {
         </div>
       </aside>
       <main class="main">{openId.value ? <ChatView id={openId.value} /> : <div class="empty-main">{t('selectConversation')}</div>}</main>
+      <LiveAnnouncer />
     </div>
   );
 }
