@@ -135,12 +135,21 @@ test('arrivals are announced, history is not; everything works from the keyboard
   // Enter in a field submits its form.
   await page.keyboard.press('Enter');
   await visible(page.locator(`[data-testid="group-item"][data-group-name="Keys ${run}"]`), 'a group created with Enter');
+  // Its members and its settings: the form takes the focus, Escape gives it back.
+  const toMembers = await tabTo(page, 'group-members-toggle', { back: true });
+  await page.keyboard.press('Enter');
+  await visible(tid(page, 'group-members'), 'the members opened with Enter');
+  const toEdit = await tabTo(page, 'group-edit-toggle');
+  await page.keyboard.press('Enter');
+  await eventually('the focus in the group form', async () => assert.equal((await focused(page))?.id, 'group-edit-name'));
+  await page.keyboard.press('Escape');
+  await eventually('the focus back on Edit group', async () => assert.equal((await focused(page))?.id, 'group-edit-toggle'));
   const toSettings = await tabTo(page, 'tab-settings', { back: true });
   await page.keyboard.press('Enter');
   await visible(tid(page, 'settings-panel'), 'the settings opened with Enter');
   const toSignOut = await tabTo(page, 'sign-out');
 
-  assertVisibleFocus([...toConversation, ...toComposer, ...toActions, ...toFriends, ...toSearch, ...toOptions, ...toRemark, ...toGroups, ...toGroupName, ...toSettings, ...toSignOut]);
+  assertVisibleFocus([...toConversation, ...toComposer, ...toActions, ...toFriends, ...toSearch, ...toOptions, ...toRemark, ...toGroups, ...toGroupName, ...toMembers, ...toEdit, ...toSettings, ...toSignOut]);
   await page.keyboard.press('Enter');
   await visible(tid(page, 'auth-form'), 'signed out with Enter');
 

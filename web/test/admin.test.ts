@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hideMessages } from '../src/logic/hideMessages';
-import { canManage, isMuted, powersOver } from '../src/logic/roles';
+import { canManage, isMuted, MUTE_CHOICES, MUTE_FOREVER_S, muteState, powersOver } from '../src/logic/roles';
 import { keyedThrottle } from '../src/logic/throttle';
 import { applyNewestPage, emptyTimeline, gapAfter } from '../src/logic/timeline';
 import { msg } from './fixtures';
@@ -45,5 +45,21 @@ describe('typing throttle', () => {
     expect(th.due('b')).toBe(true);
     now = 3000;
     expect(th.due('a')).toBe(true);
+  });
+});
+
+describe('mute lengths', () => {
+  it('offers 10 minutes, an hour, a day and until unmuted, all within the API’s u32 seconds', () => {
+    expect(MUTE_CHOICES).toEqual([600, 3600, 86400, MUTE_FOREVER_S]);
+    expect(MUTE_FOREVER_S).toBeLessThanOrEqual(4_294_967_295);
+  });
+
+  it('reads a mute as ended, until a time, or until unmuted', () => {
+    const now = 1_800_000_000_000;
+    expect(muteState({ muted_until_ms: 0 }, now)).toBeNull();
+    expect(muteState({}, now)).toBeNull();
+    expect(muteState({ muted_until_ms: now - 1 }, now)).toBeNull();
+    expect(muteState({ muted_until_ms: now + 86_400_000 }, now)).toEqual({ until: now + 86_400_000 });
+    expect(muteState({ muted_until_ms: now + MUTE_FOREVER_S * 1000 }, now)).toBe('forever');
   });
 });

@@ -1,6 +1,6 @@
 // Short names for the shapes in the generated schema (src/api/schema.d.ts, `npm run gen:api`),
 // so that the rest of the client never restates a server type by hand.
-import type { components } from './schema';
+import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -18,3 +18,9 @@ export type ChatMessage = Schemas['ChatMessage'];
 export type Conversation = Schemas['Conversation'];
 export type UnreadConversation = Schemas['UnreadConversation'];
 export type ApiError = Schemas['Error'];
+
+type JsonBody<Op> = Op extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+/** PATCH /me: the fields of my profile to change (absent ones stay). */
+export type ProfilePatch = JsonBody<paths['/me']['patch']>;
+/** PATCH /groups/{id}: the fields of a group to change (absent ones stay). */
+export type GroupPatch = JsonBody<paths['/groups/{id}']['patch']>;

@@ -24,3 +24,18 @@ export function powersOver(me: Role, them: Role, self: boolean): MemberPowers {
 export const canManage = (me: Role): boolean => RANK[me] >= RANK.admin;
 
 export const isMuted = (m: Pick<GroupMember, 'muted_until_ms'>, now: number): boolean => (m.muted_until_ms ?? 0) > now;
+
+/**
+ * The lengths a member can be muted for (the API takes any number of seconds, 0 meaning unmute).
+ * "Until unmuted" is a mute of a century: the API has no open-ended mute, and nobody waits it out.
+ */
+export const MUTE_FOREVER_S = 100 * 365 * 86_400;
+export const MUTE_CHOICES = [600, 3_600, 86_400, MUTE_FOREVER_S] as const;
+export type MuteChoice = (typeof MUTE_CHOICES)[number];
+
+/** How a member's mute reads: not muted, until a time, or until someone unmutes them (ends beyond 50 years). */
+export function muteState(m: Pick<GroupMember, 'muted_until_ms'>, now: number): { until: number } | 'forever' | null {
+  const until = m.muted_until_ms ?? 0;
+  if (until <= now) return null;
+  return until - now > 50 * 365 * 86_400_000 ? 'forever' : { until };
+}

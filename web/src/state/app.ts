@@ -11,7 +11,7 @@ import { blocked } from './blocks';
 import { onGroupNotification, resetGroupAdmin } from './groupAdmin';
 import { loadGroups, resetGroups } from './groups';
 import { loadNotifications, onNotification, resetNotifications } from './notifications';
-import { endSession, session, setUnauthorizedHandler } from './session';
+import { endSession, refreshMe, session, setUnauthorizedHandler } from './session';
 import { applyPresence, friends, incoming, loadFriends, loadRequests, outgoing, searchHits } from './social';
 import { onTyping, resetTyping, stopTyping } from './typing';
 import { remarks, users } from './users';
@@ -60,7 +60,8 @@ function dispatch(frame: ServerFrame): void {
 }
 
 async function afterHello(): Promise<void> {
-  await Promise.all([chat.resync(), loadFriends(), loadRequests(), loadGroups(), loadNotifications()]);
+  // My profile too: another tab or device may have changed it while this one was away.
+  await Promise.all([chat.resync(), loadFriends(), loadRequests(), loadGroups(), loadNotifications(), refreshMe()]);
 }
 
 let current: Connection | null = null;

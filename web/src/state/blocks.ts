@@ -2,7 +2,7 @@
 import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { User } from '../api/types';
-import { loadFriends, loadRequests } from './social';
+import { loadFriends, loadRequests, refreshSearch, setRelation } from './social';
 
 export const blocked = signal<readonly User[]>([]);
 
@@ -19,6 +19,7 @@ export async function loadBlocks(): Promise<void> {
 
 export async function block(userId: number): Promise<void> {
   await call(api.PUT('/blocks/{id}', { params: { path: { id: userId } } }));
+  setRelation(userId, 'blocked');
   // Pending requests between us end with the block; the friend list is the server's to say.
   await Promise.all([loadBlocks(), loadFriends(), loadRequests()]);
 }
@@ -26,4 +27,6 @@ export async function block(userId: number): Promise<void> {
 export async function unblock(userId: number): Promise<void> {
   await call(api.DELETE('/blocks/{id}', { params: { path: { id: userId } } }));
   blocked.value = blocked.value.filter((u) => u.user_id !== userId);
+  // A friendship outlives a block: what we are now is the server's to say.
+  await refreshSearch();
 }

@@ -7,9 +7,6 @@ import { canManage } from '../logic/roles';
 import { groups, loadGroups, loadMembers, members } from './groups';
 import { rememberUsers } from './users';
 
-/** Mutes from the member list last this long (the API takes any duration). */
-export const MUTE_SECONDS = 60 * 60;
-
 /** Pending join requests of the approval groups whose member list I opened, by group id. */
 export const joinRequests = signal<Readonly<Record<number, readonly JoinRequest[]>>>({});
 
@@ -26,8 +23,9 @@ export async function kick(groupId: number, userId: number): Promise<void> {
   await refresh(groupId);
 }
 
-export async function mute(groupId: number, userId: number): Promise<void> {
-  await call(api.PUT('/groups/{id}/mutes/{user}', { ...path(groupId, userId), body: { duration_s: MUTE_SECONDS } }));
+/** Mutes a member for one of logic/roles.ts's MUTE_CHOICES. */
+export async function mute(groupId: number, userId: number, seconds: number): Promise<void> {
+  await call(api.PUT('/groups/{id}/mutes/{user}', { ...path(groupId, userId), body: { duration_s: seconds } }));
   await loadMembers(groupId);
 }
 

@@ -2,7 +2,7 @@
 // What the owner and admins do is in groupAdmin.ts.
 import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
-import type { Group, GroupMember } from '../api/types';
+import type { Group, GroupMember, GroupPatch } from '../api/types';
 import { rememberUsers } from './users';
 
 export type JoinMode = NonNullable<Group['join_mode']>;
@@ -54,6 +54,12 @@ export async function createGroup(g: NewGroup): Promise<Group | undefined> {
   );
   await loadGroups();
   return answer.group;
+}
+
+/** Name, description, join mode (and its password) by the owner or an admin; the members hear `group_updated`. */
+export async function updateGroup(groupId: number, patch: GroupPatch): Promise<void> {
+  await call(api.PATCH('/groups/{id}', { params: { path: { id: groupId } }, body: patch }));
+  await loadGroups();
 }
 
 export async function loadMembers(groupId: number): Promise<void> {

@@ -2,7 +2,8 @@
 // survives a reload, and is never put in a URL (the WebSocket gets it as a subprotocol).
 import { signal } from '@preact/signals';
 import { api, call, configureAuth } from '../api/client';
-import type { User } from '../api/types';
+import type { ProfilePatch, User } from '../api/types';
+import { rememberUsers } from './users';
 
 export type Session = { token: string; userId: number; user: User };
 
@@ -70,4 +71,24 @@ export async function logout(): Promise<void> {
 
 export async function changePassword(oldPassword: string, newPassword: string): Promise<void> {
   await call(api.PUT('/me/password', { body: { old_password: oldPassword, new_password: newPassword } }));
+}
+
+function setUser(user: User): void {
+  const s = session.value;
+  if (s && s.userId === user.user_id) save({ ...s, user });
+  rememberUsers([user]);
+}
+
+/** My profile as the server has it now (another tab or device may have changed it). */
+export async function refreshMe(): Promise<User> {
+  const user = await call(api.GET('/me'));
+  setUser(user);
+  return user;
+}
+
+/** Changes my display name and bio; friends see the change the next time they load their friend list. */
+export async function updateProfile(patch: ProfilePatch): Promise<User> {
+  const user = await call(api.PATCH('/me', { body: patch }));
+  setUser(user);
+  return user;
 }

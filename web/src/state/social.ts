@@ -54,8 +54,11 @@ export async function loadRequests(): Promise<void> {
   rememberUsers([...incoming.value.map((r) => r.from), ...outgoing.value.map((r) => r.to)]);
 }
 
+let lastQuery = '';
+
 export async function searchUsers(q: string): Promise<void> {
   const query = q.trim();
+  lastQuery = query;
   if (!query) {
     searchHits.value = null;
     return;
@@ -65,7 +68,13 @@ export async function searchUsers(q: string): Promise<void> {
   searchHits.value = hits;
 }
 
-function setRelation(userId: number, relation: Relation): void {
+/** The search again, for relations the client cannot work out (what an unblock leaves). */
+export async function refreshSearch(): Promise<void> {
+  if (searchHits.value && lastQuery) await searchUsers(lastQuery);
+}
+
+/** A search hit's relation after an action on it (request sent, blocked, unblocked). */
+export function setRelation(userId: number, relation: Relation): void {
   const hits = searchHits.value;
   if (hits) searchHits.value = hits.map((h) => (h.user.user_id === userId ? { ...h, relation } : h));
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
-import { createGroup, JOIN_MODES, type JoinMode } from '../state/groups';
+import { createGroup, type JoinMode } from '../state/groups';
 import { friends } from '../state/social';
+import { JoinModeFields } from './JoinModeFields';
 import { useAction } from './useAction';
 
 export function CreateGroupForm() {
@@ -30,22 +31,15 @@ export function CreateGroupForm() {
         {t('groupName')}
         <input required maxLength={64} data-testid="group-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </label>
-      <label>
-        {t('joinMode')}
-        <select data-testid="group-join-mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as JoinMode)}>
-          {JOIN_MODES.map((m) => (
-            <option key={m} value={m}>
-              {t(`mode_${m}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      {mode === 'password' && (
-        <label>
-          {t('groupPassword')}
-          <input type="password" required data-testid="group-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </label>
-      )}
+      <JoinModeFields
+        mode={mode}
+        onMode={setMode}
+        password={password}
+        onPassword={setPassword}
+        passwordRequired
+        passwordLabel="groupPassword"
+        testid="group"
+      />
       {friends.value.length > 0 && (
         <fieldset class="picks">
           <legend>{t('initialMembers')}</legend>

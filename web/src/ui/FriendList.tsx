@@ -30,6 +30,11 @@ function FriendItem({ friend, onChat }: { friend: Friend; onChat: (userId: numbe
         <span class="row-body">
           <strong data-testid="friend-name">{name}</strong>
           <Presence user={user} />
+          {user.bio && (
+            <small class="muted" data-testid="friend-bio">
+              {user.bio}
+            </small>
+          )}
         </span>
         <span class="actions">
           <button type="button" class="small" aria-expanded={open} aria-label={`${t('friendOptions')}: ${name}`} data-testid="friend-options" onClick={() => setOpen(!open)}>

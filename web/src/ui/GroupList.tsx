@@ -22,6 +22,11 @@ function Item({ group }: { group: Group }) {
           <small class="muted">
             #{id} · {t('memberCount', { n: group.member_count ?? 0 })} · {t(`mode_${group.join_mode ?? 'open'}`)}
           </small>
+          {group.description && (
+            <small class="muted" data-testid="group-description">
+              {group.description}
+            </small>
+          )}
         </span>
         <span class="actions">
           <button

@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks';
 import type { Group } from '../api/types';
 import { t } from '../i18n';
-import { canManage, isMuted } from '../logic/roles';
+import { canManage, muteState } from '../logic/roles';
 import { invite, leave, members } from '../state/groups';
 import { session } from '../state/session';
 import { friends } from '../state/social';
 import { displayName } from '../state/users';
+import { shortTime } from './format';
+import { GroupEditForm } from './GroupEditForm';
 import { JoinRequests } from './JoinRequests';
 import { MemberActions } from './MemberActions';
 import { OwnerActions } from './OwnerActions';
@@ -28,7 +30,7 @@ export function GroupMembers({ group }: { group: Group }) {
         {list.map((m) => {
           const userId = m.user?.user_id ?? 0;
           const name = displayName(userId);
-          const muted = isMuted(m, now);
+          const muted = muteState(m, now);
           return (
             <li key={userId} class="member" data-testid="group-member" data-username={m.user?.username} data-role={m.role ?? 'member'} data-muted={muted ? 'true' : 'false'}>
               <span class="member-who">
@@ -36,7 +38,11 @@ export function GroupMembers({ group }: { group: Group }) {
                 <span class="pill" data-testid="member-role">
                   {t(`role_${m.role ?? 'member'}`)}
                 </span>
-                {muted && <span class="pill warn">{t('muted')}</span>}
+                {muted && (
+                  <span class="pill warn" data-testid="member-muted">
+                    {muted === 'forever' ? t('mutedIndefinitely') : t('mutedUntil', { time: shortTime(muted.until, now) })}
+                  </span>
+                )}
               </span>
               <MemberActions groupId={id} member={m} myRole={myRole} self={userId === me} name={name} />
             </li>
@@ -67,6 +73,7 @@ export function GroupMembers({ group }: { group: Group }) {
           </button>
         </form>
       )}
+      {canManage(myRole) && <GroupEditForm group={group} />}
       {canManage(myRole) && group.join_mode === 'approval' && <JoinRequests groupId={id} />}
       {myRole === 'owner' && <OwnerActions group={group} others={list.filter((m) => m.user?.user_id !== me)} />}
       {group.my_role !== 'owner' && (

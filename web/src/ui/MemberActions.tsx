@@ -1,15 +1,21 @@
+import { useState } from 'preact/hooks';
 import type { GroupMember } from '../api/types';
 import { t } from '../i18n';
-import { isMuted, powersOver, type Role } from '../logic/roles';
+import type { MessageKey } from '../i18n/dict';
+import { isMuted, MUTE_CHOICES, powersOver, type MuteChoice, type Role } from '../logic/roles';
 import { kick, mute, setAdmin, unmute } from '../state/groupAdmin';
 import { ConfirmButton } from './ConfirmButton';
 import { useAction } from './useAction';
+
+/** Labels of MUTE_CHOICES, in its order. */
+const MUTE_LABELS: readonly MessageKey[] = ['mute_600', 'mute_3600', 'mute_86400', 'mute_forever'];
 
 type Props = { groupId: number; member: GroupMember; myRole: Role; self: boolean; name: string };
 
 /** Kick, mute and admin buttons for one member: only those my role allows over theirs. */
 export function MemberActions({ groupId, member, myRole, self, name }: Props) {
   const [busy, run] = useAction();
+  const [length, setLength] = useState<MuteChoice>(3_600);
   const role = member.role ?? 'member';
   const powers = powersOver(myRole, role, self);
   const userId = member.user?.user_id ?? 0;
@@ -28,9 +34,24 @@ export function MemberActions({ groupId, member, myRole, self, name }: Props) {
             {t('unmute')}
           </button>
         ) : (
-          <button type="button" class="small" disabled={busy} data-testid="member-mute" onClick={() => run(() => mute(groupId, userId))}>
-            {t('mute')}
-          </button>
+          <span class="mute">
+            <select
+              aria-label={t('muteFor', { name })}
+              class="small"
+              data-testid="member-mute-length"
+              value={String(length)}
+              onChange={(e) => setLength(Number(e.currentTarget.value) as MuteChoice)}
+            >
+              {MUTE_CHOICES.map((s, i) => (
+                <option key={s} value={String(s)}>
+                  {t(MUTE_LABELS[i]!)}
+                </option>
+              ))}
+            </select>
+            <button type="button" class="small" disabled={busy} data-testid="member-mute" onClick={() => run(() => mute(groupId, userId, length))}>
+              {t('mute')}
+            </button>
+          </span>
         ))}
       {powers.moderate && <ConfirmButton label={t('kick')} question={t('confirmKick', { name })} testid="member-kick" onConfirm={() => kick(groupId, userId)} />}
     </span>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { changePassword, logout, session } from '../state/session';
 import { LangSwitch } from './LangSwitch';
+import { ProfileForm } from './ProfileForm';
 import { useAction } from './useAction';
 
 function PasswordForm() {
@@ -58,6 +59,7 @@ export function SettingsPanel() {
   return (
     <div class="panel" data-testid="settings-panel">
       <p class="muted">{t('signedInAs', { name: user ? `${user.nickname || user.username} (@${user.username})` : '' })}</p>
+      <ProfileForm />
       <div class="stack">
         <h3>{t('language')}</h3>
         <LangSwitch />

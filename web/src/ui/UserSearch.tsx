@@ -2,8 +2,10 @@ import { useState } from 'preact/hooks';
 import type { Relation } from '../api/types';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/dict';
+import { block, unblock } from '../state/blocks';
 import { searchHits, searchUsers, sendFriendRequest, type SearchHit } from '../state/social';
 import { Avatar } from './Avatar';
+import { ConfirmButton } from './ConfirmButton';
 import { useAction } from './useAction';
 
 const relationLabel: Record<Exclude<Relation, 'none'>, MessageKey> = {
@@ -18,22 +20,32 @@ const relationLabel: Record<Exclude<Relation, 'none'>, MessageKey> = {
 function Hit({ hit }: { hit: SearchHit }) {
   const [busy, run] = useAction();
   const { user, relation } = hit;
+  const name = user.nickname || user.username;
   return (
     <li class="row" data-testid="search-hit" data-username={user.username} data-relation={relation}>
-      <Avatar id={user.user_id} name={user.nickname || user.username} />
+      <Avatar id={user.user_id} name={name} />
       <span class="row-body">
-        <strong>{user.nickname || user.username}</strong>
+        <strong>{name}</strong>
         <small class="muted">@{user.username}</small>
       </span>
-      {relation === 'none' ? (
-        <button type="button" class="primary small" disabled={busy} data-testid="add-friend" onClick={() => run(() => sendFriendRequest(user.user_id))}>
-          {t('addFriend')}
-        </button>
-      ) : (
-        <span class="pill" data-testid="relation">
-          {t(relationLabel[relation])}
-        </span>
-      )}
+      <span class="actions">
+        {relation === 'none' ? (
+          <button type="button" class="primary small" disabled={busy} data-testid="add-friend" onClick={() => run(() => sendFriendRequest(user.user_id))}>
+            {t('addFriend')}
+          </button>
+        ) : (
+          <span class="pill" data-testid="relation">
+            {t(relationLabel[relation])}
+          </span>
+        )}
+        {relation === 'blocked' ? (
+          <button type="button" class="small" disabled={busy} data-testid="search-unblock" onClick={() => run(() => unblock(user.user_id))}>
+            {t('unblock')}
+          </button>
+        ) : (
+          relation !== 'self' && <ConfirmButton label={t('block')} question={t('confirmBlock', { name })} testid="search-block" onConfirm={() => block(user.user_id)} />
+        )}
+      </span>
     </li>
   );
 }
