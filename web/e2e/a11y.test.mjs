@@ -92,9 +92,14 @@ test('arrivals are announced, history is not; everything works from the keyboard
   await eventually('the burst announced once', async () => assert.equal(await said(), `2 new messages from ${b.username}`));
 
   // Send from the keyboard: the composer is reached with Tab, Enter sends; my own message is not announced.
-  const toComposer = await tabTo(page, 'composer-input', { max: 150 });
+  // Straight to the composer from the chat's top (a skip button shown while focused).
+  const toComposer = await tabTo(page, 'skip-to-composer', { max: 20 });
+  assert.ok((await tid(page, 'skip-to-composer').boundingBox()).width > 1, 'the skip button shows while focused');
+  await page.keyboard.press('Enter');
+  assert.equal((await focused(page))?.id, 'composer-input');
   await page.keyboard.type('typed without a mouse');
   await page.keyboard.press('Enter');
+  // The list was scrolled to the top: my send brings it to the bottom, where my message shows.
   const mine = page.locator('[data-testid="message"][data-mine="true"]').filter({ hasText: 'typed without a mouse' });
   await eventually('my send acked', async () => assert.match((await mine.first().getAttribute('data-status')) ?? '', /^(sent|read)$/));
   await page.waitForTimeout(1000);
@@ -109,6 +114,16 @@ test('arrivals are announced, history is not; everything works from the keyboard
   await eventually('the message deleted with Enter', async () =>
     assert.equal(await page.locator(`[data-testid="message"][data-seq="${deleting}"]`).count(), 0),
   );
+
+  // Phone width: Back from the keyboard puts the focus on the conversation in the list.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+  const toBack = await tabTo(page, 'back-button', { max: 10 });
+  await page.keyboard.press('Enter');
+  await eventually('the focus on the conversation after Back', async () => assert.equal((await focused(page))?.id, 'conversation-item'));
+  await page.setViewportSize({ width: 1200, height: 780 });
+  await page.keyboard.press('Enter');
+  await visible(tid(page, 'chat-view'), 'the chat again with Enter');
 
   // The side panel's tabs and their forms, from the keyboard.
   // From the top of the page again.
@@ -149,7 +164,7 @@ test('arrivals are announced, history is not; everything works from the keyboard
   await visible(tid(page, 'settings-panel'), 'the settings opened with Enter');
   const toSignOut = await tabTo(page, 'sign-out');
 
-  assertVisibleFocus([...toConversation, ...toComposer, ...toActions, ...toFriends, ...toSearch, ...toOptions, ...toRemark, ...toGroups, ...toGroupName, ...toMembers, ...toEdit, ...toSettings, ...toSignOut]);
+  assertVisibleFocus([...toConversation, ...toComposer, ...toActions, ...toBack, ...toFriends, ...toSearch, ...toOptions, ...toRemark, ...toGroups, ...toGroupName, ...toMembers, ...toEdit, ...toSettings, ...toSignOut]);
   await page.keyboard.press('Enter');
   await visible(tid(page, 'auth-form'), 'signed out with Enter');
 

@@ -151,6 +151,7 @@ const en = {
   groupDescription: 'Description',
   groupPasswordKeep: 'Password (empty: keep the current one)',
   groupSaved: 'Group saved.',
+  skipToComposer: 'Skip to the message box',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -307,6 +308,7 @@ const zh: Dictionary = {
   groupDescription: '群简介',
   groupPasswordKeep: '密码（留空则不变）',
   groupSaved: '群资料已保存。',
+  skipToComposer: '跳到输入框',
 };
 
 export const dictionaries = { en, zh } satisfies Record<string, Dictionary>;

@@ -13,12 +13,12 @@ import { announceArrivals, resetAnnouncer } from './announcer';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
 import { blankPreview } from './messageActions';
 import { loadPeerRead, markRead, resetReads } from './reads';
-import { resendAll } from './sends';
+import { lastSend, resendAll } from './sends';
 import { ensureUsers } from './users';
 
 export { conversations, openId, outbox, peerRead, setTransmit, timelines } from './chatStore';
 export { markRead, onReadAck, onReadReceipt } from './reads';
-export { onSendError, retry, sendText } from './sends';
+export { lastSend, onSendError, retry, sendText } from './sends';
 
 const PAGE = 50;
 
@@ -26,6 +26,7 @@ export function resetChat(): void {
   resetStore();
   resetReads();
   resetAnnouncer();
+  lastSend.value = null;
 }
 
 /** Messages received while a GET /conversations is in flight, one array per request. */

@@ -1,10 +1,14 @@
 // My sends: into the outbox, out as `send` frames, and again after a reconnect with the same
 // client_msg_id until acked (the ack itself is merged by chat.ts like any message).
+import { signal } from '@preact/signals';
 import type { Content } from '../api/types';
 import { peerOf } from '../logic/conversationId';
 import { addPending, failPending, newClientMsgId, retryPending, toResend, type Pending } from '../logic/outbox';
 import type { ErrorFrame } from '../ws/frames';
 import { conversations, me, outbox, transmit } from './chatStore';
+
+/** My newest send from this page: the open chat scrolls to it. */
+export const lastSend = signal<{ conversationId: string; clientMsgId: string } | null>(null);
 
 function transmitPending(p: Pending): void {
   transmit({ type: 'send', client_msg_id: p.client_msg_id, kind: p.kind, target_id: p.target_id, content: p.content });
@@ -27,6 +31,7 @@ export function sendText(id: string, text: string): void {
     state: 'sending',
   };
   outbox.value = addPending(outbox.value, p);
+  lastSend.value = { conversationId: id, clientMsgId: p.client_msg_id };
   transmitPending(p);
 }
 

@@ -18,11 +18,17 @@ export function ChatView({ id }: { id: string }) {
   const peer = peerOf(id, me);
   const kind = id.startsWith('g:') ? 'group' : 'direct';
   const title = conversationTitle({ conversation_id: id, kind, target_id: peer ?? Number(id.slice(2)) }, me);
+  const member = kind === 'direct' || inGroup(Number(id.slice(2)));
+  // On a phone the list comes back: the focus goes to this conversation in it, not to the page.
+  const back = () => {
+    chat.close();
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`button.conv[data-conversation-id="${id}"]`)?.focus());
+  };
   const friend = peer === null ? undefined : friends.value.find((f) => f.user?.user_id === peer)?.user;
   return (
     <section class="chat" data-testid="chat-view" data-conversation-id={id} aria-label={title}>
       <header class="chat-head">
-        <button type="button" class="icon back" data-testid="back-button" aria-label={t('back')} onClick={chat.close}>
+        <button type="button" class="icon back" data-testid="back-button" aria-label={t('back')} onClick={back}>
           ‹
         </button>
         <Avatar id={peer ?? 0} name={title} />
@@ -32,10 +38,16 @@ export function ChatView({ id }: { id: string }) {
           <TypingIndicator id={id} />
         </div>
       </header>
+      {member && (
+        // Tab would otherwise pass every rendered message's actions on the way to the composer.
+        <button type="button" class="skip" data-testid="skip-to-composer" onClick={() => document.getElementById('composer-input')?.focus()}>
+          {t('skipToComposer')}
+        </button>
+      )}
       <MessageList id={id} />
       <SendRefusal id={id} />
       {/* Kicked, left or dissolved: the history stays readable, but there is nobody to send to. */}
-      {kind === 'group' && !inGroup(Number(id.slice(2))) ? (
+      {!member ? (
         <p class="gone" role="status" data-testid="chat-not-member">
           {t('notInGroup')}
         </p>

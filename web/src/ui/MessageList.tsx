@@ -107,6 +107,8 @@ function Messages({ id }: { id: string }) {
       items={rows}
       itemKey={rowKey}
       onNearTop={older}
+      // My own send brings the view to the bottom, wherever I had scrolled to.
+      followKey={chat.lastSend.value?.conversationId === id ? chat.lastSend.value.clientMsgId : null}
       renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} />}
       header={
         timeline.hasOlder && (

@@ -25,11 +25,13 @@ type Props<T> = {
   header?: ComponentChildren;
   /** Called while the viewport is within a screen of the first row. */
   onNearTop?: () => void;
+  /** When this changes, the view goes to the bottom and stays pinned there (e.g. after my own send). */
+  followKey?: unknown;
   class?: string;
   testId?: string;
 };
 
-export function VirtualList<T>({ items, itemKey, renderItem, header, onNearTop, class: cls, testId }: Props<T>) {
+export function VirtualList<T>({ items, itemKey, renderItem, header, onNearTop, followKey, class: cls, testId }: Props<T>) {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -40,6 +42,12 @@ export function VirtualList<T>({ items, itemKey, renderItem, header, onNearTop, 
   const view = useRef({ height: 0, width: 0, listTop: 0 });
   const rendered = useRef<Range>({ start: 0, end: 0 });
   const observer = useRef<ResizeObserver | null>(null);
+
+  const followed = useRef(followKey);
+  if (followed.current !== followKey) {
+    followed.current = followKey;
+    anchor.current = null;
+  }
 
   const keys = useMemo(() => items.map(itemKey), [items]);
   const indexOf = useMemo(() => new Map(keys.map((k, i) => [k, i])), [keys]);
