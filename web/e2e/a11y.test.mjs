@@ -96,7 +96,7 @@ test('arrivals are announced, history is not; everything works from the keyboard
   const toComposer = await tabTo(page, 'skip-to-composer', { max: 20 });
   assert.ok((await tid(page, 'skip-to-composer').boundingBox()).width > 1, 'the skip button shows while focused');
   await page.keyboard.press('Enter');
-  assert.equal((await focused(page))?.id, 'composer-input');
+  await eventually('the focus in the composer', async () => assert.equal((await focused(page))?.id, 'composer-input'));
   await page.keyboard.type('typed without a mouse');
   await page.keyboard.press('Enter');
   // The list was scrolled to the top: my send brings it to the bottom, where my message shows.

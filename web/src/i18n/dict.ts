@@ -152,6 +152,11 @@ const en = {
   groupPasswordKeep: 'Password (empty: keep the current one)',
   groupSaved: 'Group saved.',
   skipToComposer: 'Skip to the message box',
+  select: 'Select',
+  selectMessage: 'Select this message',
+  selectedCount: '{n} selected',
+  deleteSelected: 'Delete for me',
+  confirmDeleteSelected: 'Delete {n} messages for you?',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -309,6 +314,11 @@ const zh: Dictionary = {
   groupPasswordKeep: '密码（留空则不变）',
   groupSaved: '群资料已保存。',
   skipToComposer: '跳到输入框',
+  select: '多选',
+  selectMessage: '选择这条消息',
+  selectedCount: '已选 {n} 条',
+  deleteSelected: '仅为我删除',
+  confirmDeleteSelected: '为你删除这 {n} 条消息？',
 };
 
 export const dictionaries = { en, zh } satisfies Record<string, Dictionary>;

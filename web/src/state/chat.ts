@@ -11,7 +11,7 @@ import { applyAfterPage, applyNewestPage, applyOlderPage, applyRecall, emptyTime
 import type { AckFrame, RecallFrame } from '../ws/frames';
 import { announceArrivals, resetAnnouncer } from './announcer';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
-import { blankPreview } from './messageActions';
+import { blankPreview, stopSelecting } from './messageActions';
 import { loadPeerRead, markRead, resetReads } from './reads';
 import { lastSend, resendAll } from './sends';
 import { ensureUsers } from './users';
@@ -26,6 +26,7 @@ export function resetChat(): void {
   resetStore();
   resetReads();
   resetAnnouncer();
+  stopSelecting();
   lastSend.value = null;
 }
 
@@ -147,6 +148,7 @@ async function newestPage(id: string) {
 
 /** Opens a conversation: its newest page, the peer's read cursor, and marks it read. */
 export async function open(id: string): Promise<void> {
+  if (openId.value !== id) stopSelecting();
   openId.value = id;
   const mine = me();
   const peer = peerOf(id, mine);
@@ -179,6 +181,7 @@ export async function loadOlder(id: string): Promise<void> {
 }
 
 export function close(): void {
+  stopSelecting();
   openId.value = null;
 }
 

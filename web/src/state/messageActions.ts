@@ -1,8 +1,10 @@
 // Recall (my own message, within the server's window) and delete for me. The REST answer is
 // applied at once; the `recall` frame that follows for everyone else blanks it there.
+import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { ChatMessage } from '../api/types';
 import { hideMessages } from '../logic/hideMessages';
+import { batches, toggleSeq } from '../logic/selection';
 import { applyRecall } from '../logic/timeline';
 import { conversations, me, setTimeline, timeline } from './chatStore';
 
@@ -29,7 +31,33 @@ export async function recall(id: string, seq: number): Promise<void> {
   blankPreview(id, seq, now);
 }
 
-export async function deleteForMe(id: string, seq: number): Promise<void> {
-  await call(api.POST('/conversations/{conversation_id}/messages/delete-for-me', { params: { path: { conversation_id: id } }, body: { seqs: [seq] } }));
-  setTimeline(id, hideMessages(timeline(id), [seq]));
+/** Hides messages from me (the server's pulls leave them out from now on) and from this timeline. */
+export async function deleteForMe(id: string, seqs: readonly number[]): Promise<void> {
+  for (const part of batches(seqs)) {
+    await call(api.POST('/conversations/{conversation_id}/messages/delete-for-me', { params: { path: { conversation_id: id } }, body: { seqs: part } }));
+    setTimeline(id, hideMessages(timeline(id), part));
+  }
+}
+
+/** Messages chosen in the open chat to delete together, or null when not choosing. */
+export const selection = signal<{ id: string; seqs: ReadonlySet<number> } | null>(null);
+
+export function startSelecting(id: string): void {
+  selection.value = { id, seqs: new Set() };
+}
+
+export function stopSelecting(): void {
+  selection.value = null;
+}
+
+export function toggleSelected(seq: number): void {
+  const s = selection.value;
+  if (s) selection.value = { id: s.id, seqs: toggleSeq(s.seqs, seq) };
+}
+
+export async function deleteSelected(): Promise<void> {
+  const s = selection.value;
+  if (!s || s.seqs.size === 0) return;
+  await deleteForMe(s.id, [...s.seqs]);
+  stopSelecting();
 }

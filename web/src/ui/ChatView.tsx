@@ -1,14 +1,16 @@
 import { t } from '../i18n';
 import { peerOf } from '../logic/conversationId';
 import * as chat from '../state/chat';
+import { selection, startSelecting, stopSelecting } from '../state/messageActions';
 import { inGroup } from '../state/groups';
 import { session } from '../state/session';
 import { friends } from '../state/social';
 import { Avatar } from './Avatar';
-import { Composer } from './Composer';
+import { Composer, focusComposer } from './Composer';
 import { conversationTitle } from './ConversationList';
 import { MessageList } from './MessageList';
 import { Presence } from './Presence';
+import { SelectionBar } from './SelectionBar';
 import { SendRefusal } from './SendRefusal';
 import { TypingIndicator } from './TypingIndicator';
 
@@ -19,6 +21,7 @@ export function ChatView({ id }: { id: string }) {
   const kind = id.startsWith('g:') ? 'group' : 'direct';
   const title = conversationTitle({ conversation_id: id, kind, target_id: peer ?? Number(id.slice(2)) }, me);
   const member = kind === 'direct' || inGroup(Number(id.slice(2)));
+  const choosing = selection.value?.id === id;
   // On a phone the list comes back: the focus goes to this conversation in it, not to the page.
   const back = () => {
     chat.close();
@@ -26,7 +29,18 @@ export function ChatView({ id }: { id: string }) {
   };
   const friend = peer === null ? undefined : friends.value.find((f) => f.user?.user_id === peer)?.user;
   return (
-    <section class="chat" data-testid="chat-view" data-conversation-id={id} aria-label={title}>
+    <section
+      class="chat"
+      data-testid="chat-view"
+      data-conversation-id={id}
+      aria-label={title}
+      onKeyDown={(e) => {
+        if (choosing && e.key === 'Escape') {
+          stopSelecting();
+          focusComposer();
+        }
+      }}
+    >
       <header class="chat-head">
         <button type="button" class="icon back" data-testid="back-button" aria-label={t('back')} onClick={back}>
           ‹
@@ -37,10 +51,19 @@ export function ChatView({ id }: { id: string }) {
           {friend && <Presence user={friend} />}
           <TypingIndicator id={id} />
         </div>
+        <button
+          type="button"
+          class="small select-toggle"
+          aria-pressed={choosing}
+          data-testid="select-toggle"
+          onClick={() => (choosing ? stopSelecting() : startSelecting(id))}
+        >
+          {t('select')}
+        </button>
       </header>
-      {member && (
+      {member && !choosing && (
         // Tab would otherwise pass every rendered message's actions on the way to the composer.
-        <button type="button" class="skip" data-testid="skip-to-composer" onClick={() => document.getElementById('composer-input')?.focus()}>
+        <button type="button" class="skip" data-testid="skip-to-composer" onClick={focusComposer}>
           {t('skipToComposer')}
         </button>
       )}
@@ -51,6 +74,8 @@ export function ChatView({ id }: { id: string }) {
         <p class="gone" role="status" data-testid="chat-not-member">
           {t('notInGroup')}
         </p>
+      ) : choosing ? (
+        <SelectionBar />
       ) : (
         <Composer id={id} />
       )}

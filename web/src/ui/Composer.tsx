@@ -3,6 +3,11 @@ import { t } from '../i18n';
 import * as chat from '../state/chat';
 import { composing } from '../state/typing';
 
+/** Puts the focus in the open chat's composer (after it renders, when it is about to come back). */
+export function focusComposer(): void {
+  requestAnimationFrame(() => document.getElementById('composer-input')?.focus());
+}
+
 /** Enter sends, Shift+Enter adds a line; IME composition (Chinese input) never sends. */
 export function Composer({ id }: { id: string }) {
   const [text, setText] = useState('');

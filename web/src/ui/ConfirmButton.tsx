@@ -33,7 +33,17 @@ export function ConfirmButton({ label, question, testid, onConfirm, disabled }: 
     );
   }
   return (
-    <span class="confirm" role="group" aria-label={question} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
+    <span
+      class="confirm"
+      role="group"
+      aria-label={question}
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        // Only the question closes, not what it sits in (a selection, a form).
+        e.stopPropagation();
+        cancel();
+      }}
+    >
       <span>{question}</span>
       <button
         type="button"

@@ -22,7 +22,7 @@ export function MessageActions(m: Props) {
           {t('recall')}
         </button>
       )}
-      <button type="button" class="link" disabled={busy} data-testid="message-delete" onClick={() => run(() => deleteForMe(id, m.seq))}>
+      <button type="button" class="link" disabled={busy} data-testid="message-delete" onClick={() => run(() => deleteForMe(id, [m.seq]))}>
         {t('deleteForMe')}
       </button>
     </span>

@@ -14,6 +14,9 @@ type Props = {
   seq?: number;
   status?: OwnStatus;
   onRetry?: () => void;
+  /** While choosing messages: whether this one is chosen, and how to toggle it. */
+  selected?: boolean;
+  onSelect?: () => void;
 };
 
 const statusLabel: Record<OwnStatus, () => string> = {
@@ -23,15 +26,19 @@ const statusLabel: Record<OwnStatus, () => string> = {
   failed: () => t('failed'),
 };
 
-export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, onRetry }: Props) {
+export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, onRetry, selected, onSelect }: Props) {
   return (
     <div
-      class={`msg ${mine ? 'mine' : 'theirs'}${content.type === 'recalled' ? ' recalled' : ''}`}
+      class={`msg ${mine ? 'mine' : 'theirs'}${content.type === 'recalled' ? ' recalled' : ''}${onSelect ? ' choosing' : ''}`}
       data-testid="message"
       data-seq={seq ?? ''}
       data-mine={mine ? 'true' : 'false'}
       data-status={status ?? ''}
+      data-selected={onSelect ? String(!!selected) : undefined}
     >
+      {onSelect && (
+        <input type="checkbox" class="pick" data-testid="message-select" aria-label={t('selectMessage')} checked={!!selected} onChange={onSelect} />
+      )}
       {showSender && !mine && <span class="sender">{displayName(senderId)}</span>}
       <div class="bubble">
         <p class="text" data-testid="message-text">
@@ -44,7 +51,7 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
               {statusLabel[status]()}
             </span>
           )}
-          {seq !== undefined && <MessageActions seq={seq} sender_id={senderId} server_time_ms={timeMs} content={content} />}
+          {seq !== undefined && !onSelect && <MessageActions seq={seq} sender_id={senderId} server_time_ms={timeMs} content={content} />}
           {onRetry && (
             <button type="button" class="link" onClick={onRetry}>
               {t('retry')}

@@ -6,6 +6,7 @@ import { storedStatus, type Pending } from '../logic/outbox';
 import { emptyTimeline, isRecallEvent } from '../logic/timeline';
 import { report } from '../state/app';
 import * as chat from '../state/chat';
+import { selection, toggleSelected } from '../state/messageActions';
 import { session } from '../state/session';
 import { MessageBubble } from './MessageBubble';
 import { VirtualList } from './VirtualList';
@@ -15,7 +16,7 @@ type Row = { stored: ChatMessage } | { pending: Pending };
 
 const rowKey = (r: Row): string => ('stored' in r ? `s${r.stored.seq}` : r.pending.client_msg_id);
 
-type RowProps = { stored?: ChatMessage; pending?: Pending; me: number; isGroup: boolean; peerRead: number };
+type RowProps = { stored?: ChatMessage; pending?: Pending; me: number; isGroup: boolean; peerRead: number; chosen: ReadonlySet<number> | null };
 
 function rowProps(row: Row): Pick<RowProps, 'stored' | 'pending'> {
   return 'stored' in row ? { stored: row.stored } : { pending: row.pending };
@@ -30,7 +31,14 @@ class MessageRow extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const prev = this.props;
     return (
-      next.stored !== prev.stored || next.pending !== prev.pending || next.me !== prev.me || next.isGroup !== prev.isGroup || next.peerRead !== prev.peerRead
+      next.stored !== prev.stored ||
+      next.pending !== prev.pending ||
+      next.me !== prev.me ||
+      next.isGroup !== prev.isGroup ||
+      next.peerRead !== prev.peerRead ||
+      // Choosing: only the rows whose mark changed (or all, when choosing starts or ends).
+      !next.chosen !== !prev.chosen ||
+      (!!next.stored && !!next.chosen && next.chosen.has(next.stored.seq) !== prev.chosen?.has(next.stored.seq))
     );
   }
 
@@ -39,7 +47,7 @@ class MessageRow extends Component<RowProps> {
   }
 }
 
-function renderRow({ stored, pending, me, isGroup, peerRead }: RowProps) {
+function renderRow({ stored, pending, me, isGroup, peerRead, chosen }: RowProps) {
   if (pending) {
     const p = pending;
     return (
@@ -65,6 +73,8 @@ function renderRow({ stored, pending, me, isGroup, peerRead }: RowProps) {
       timeMs={m.server_time_ms}
       seq={m.seq}
       status={!mine ? undefined : isGroup ? 'sent' : storedStatus(m.seq, peerRead)}
+      selected={chosen?.has(m.seq)}
+      onSelect={chosen ? () => toggleSelected(m.seq) : undefined}
     />
   );
 }
@@ -81,6 +91,7 @@ function Messages({ id }: { id: string }) {
   const outbox = chat.outbox.value;
   const peerRead = chat.peerRead.value[id] ?? 0;
   const isGroup = id.startsWith('g:');
+  const chosen = selection.value?.id === id ? selection.value.seqs : null;
   const loading = useRef(false);
 
   const rows = useMemo<Row[]>(
@@ -109,7 +120,7 @@ function Messages({ id }: { id: string }) {
       onNearTop={older}
       // My own send brings the view to the bottom, wherever I had scrolled to.
       followKey={chat.lastSend.value?.conversationId === id ? chat.lastSend.value.clientMsgId : null}
-      renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} />}
+      renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} chosen={chosen} />}
       header={
         timeline.hasOlder && (
           <button type="button" class="link older" data-testid="load-older" onClick={older}>
