@@ -116,6 +116,9 @@ export function startApp(): void {
     document.title = unread > 0 ? `(${unread}) ${t('appName')}` : t('appName');
   });
   document.addEventListener('visibilitychange', () => {
-    if (chat.openId.value) chat.markRead(chat.openId.value);
+    const id = chat.openId.value;
+    if (!id || document.visibilityState !== 'visible') return;
+    chat.markRead(id);
+    if (id.startsWith('g:')) void chat.loadGroupReads(id);
   });
 }

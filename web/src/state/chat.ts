@@ -12,12 +12,12 @@ import type { AckFrame, RecallFrame } from '../ws/frames';
 import { announceArrivals, resetAnnouncer } from './announcer';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
 import { blankPreview, stopSelecting } from './messageActions';
-import { loadPeerRead, markRead, resetReads } from './reads';
+import { loadGroupReads, loadPeerRead, markRead, refreshGroupReads, resetGroupReads, resetReads } from './reads';
 import { lastSend, resendAll } from './sends';
 import { ensureUsers } from './users';
 
 export { conversations, openId, outbox, peerRead, setTransmit, timelines } from './chatStore';
-export { markRead, onReadAck, onReadReceipt } from './reads';
+export { groupReads, loadGroupReads, markRead, onReadAck, onReadReceipt } from './reads';
 export { lastSend, onSendError, retry, sendText } from './sends';
 
 const PAGE = 50;
@@ -25,6 +25,7 @@ const PAGE = 50;
 export function resetChat(): void {
   resetStore();
   resetReads();
+  resetGroupReads();
   resetAnnouncer();
   stopSelecting();
   lastSend.value = null;
@@ -67,6 +68,7 @@ function receive(list: readonly ChatMessage[]): void {
   for (const id of new Set(list.map((m) => m.conversation_id))) {
     if (gapAfter(timeline(id)) !== null) void pullAfter(id);
     if (viewing(id)) markRead(id);
+    if (viewing(id) && list.some((m) => m.conversation_id === id && m.sender_id !== mine)) refreshGroupReads(id);
   }
 }
 
@@ -167,6 +169,7 @@ export async function open(id: string): Promise<void> {
   }
   if (gapAfter(timeline(id)) !== null) await pullAfter(id);
   markRead(id);
+  if (peer === null) await loadGroupReads(id);
 }
 
 export async function loadOlder(id: string): Promise<void> {
@@ -204,4 +207,5 @@ export async function resync(): Promise<void> {
     .map(([id]) => id);
   await Promise.all(loaded.map((id) => pullAfter(id)));
   if (openId.value) markRead(openId.value);
+  if (openId.value?.startsWith('g:')) await loadGroupReads(openId.value);
 }

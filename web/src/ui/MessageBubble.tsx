@@ -13,6 +13,8 @@ type Props = {
   timeMs: number;
   seq?: number;
   status?: OwnStatus;
+  /** My group message: how many members read it (shown instead of "Sent" once above 0). */
+  readBy?: number;
   onRetry?: () => void;
   /** While choosing messages: whether this one is chosen, and how to toggle it. */
   selected?: boolean;
@@ -26,7 +28,7 @@ const statusLabel: Record<OwnStatus, () => string> = {
   failed: () => t('failed'),
 };
 
-export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, onRetry, selected, onSelect }: Props) {
+export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, readBy, onRetry, selected, onSelect }: Props) {
   return (
     <div
       class={`msg ${mine ? 'mine' : 'theirs'}${content.type === 'recalled' ? ' recalled' : ''}${onSelect ? ' choosing' : ''}`}
@@ -34,6 +36,7 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
       data-seq={seq ?? ''}
       data-mine={mine ? 'true' : 'false'}
       data-status={status ?? ''}
+      data-read-by={readBy ?? undefined}
       data-selected={onSelect ? String(!!selected) : undefined}
     >
       {onSelect && (
@@ -48,7 +51,7 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
           <time>{shortTime(timeMs)}</time>
           {status && (
             <span class={`status status-${status}`} data-testid="message-status">
-              {statusLabel[status]()}
+              {readBy ? t('readBy', { n: readBy }) : statusLabel[status]()}
             </span>
           )}
           {seq !== undefined && !onSelect && <MessageActions seq={seq} sender_id={senderId} server_time_ms={timeMs} content={content} />}

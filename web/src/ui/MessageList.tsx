@@ -16,7 +16,16 @@ type Row = { stored: ChatMessage } | { pending: Pending };
 
 const rowKey = (r: Row): string => ('stored' in r ? `s${r.stored.seq}` : r.pending.client_msg_id);
 
-type RowProps = { stored?: ChatMessage; pending?: Pending; me: number; isGroup: boolean; peerRead: number; chosen: ReadonlySet<number> | null };
+type RowProps = {
+  stored?: ChatMessage;
+  pending?: Pending;
+  me: number;
+  isGroup: boolean;
+  peerRead: number;
+  /** In a group: how many members read each of my messages, by seq. */
+  readBy: Readonly<Record<number, number>> | undefined;
+  chosen: ReadonlySet<number> | null;
+};
 
 function rowProps(row: Row): Pick<RowProps, 'stored' | 'pending'> {
   return 'stored' in row ? { stored: row.stored } : { pending: row.pending };
@@ -36,6 +45,7 @@ class MessageRow extends Component<RowProps> {
       next.me !== prev.me ||
       next.isGroup !== prev.isGroup ||
       next.peerRead !== prev.peerRead ||
+      (!!next.stored && next.readBy?.[next.stored.seq] !== prev.readBy?.[next.stored.seq]) ||
       // Choosing: only the rows whose mark changed (or all, when choosing starts or ends).
       !next.chosen !== !prev.chosen ||
       (!!next.stored && !!next.chosen && next.chosen.has(next.stored.seq) !== prev.chosen?.has(next.stored.seq))
@@ -47,7 +57,7 @@ class MessageRow extends Component<RowProps> {
   }
 }
 
-function renderRow({ stored, pending, me, isGroup, peerRead, chosen }: RowProps) {
+function renderRow({ stored, pending, me, isGroup, peerRead, readBy, chosen }: RowProps) {
   if (pending) {
     const p = pending;
     return (
@@ -73,6 +83,7 @@ function renderRow({ stored, pending, me, isGroup, peerRead, chosen }: RowProps)
       timeMs={m.server_time_ms}
       seq={m.seq}
       status={!mine ? undefined : isGroup ? 'sent' : storedStatus(m.seq, peerRead)}
+      readBy={mine && isGroup ? (readBy?.[m.seq] ?? 0) : undefined}
       selected={chosen?.has(m.seq)}
       onSelect={chosen ? () => toggleSelected(m.seq) : undefined}
     />
@@ -92,6 +103,7 @@ function Messages({ id }: { id: string }) {
   const peerRead = chat.peerRead.value[id] ?? 0;
   const isGroup = id.startsWith('g:');
   const chosen = selection.value?.id === id ? selection.value.seqs : null;
+  const readBy = chat.groupReads.value[id];
   const loading = useRef(false);
 
   const rows = useMemo<Row[]>(
@@ -120,7 +132,7 @@ function Messages({ id }: { id: string }) {
       onNearTop={older}
       // My own send brings the view to the bottom, wherever I had scrolled to.
       followKey={chat.lastSend.value?.conversationId === id ? chat.lastSend.value.clientMsgId : null}
-      renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} chosen={chosen} />}
+      renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} readBy={readBy} chosen={chosen} />}
       header={
         timeline.hasOlder && (
           <button type="button" class="link older" data-testid="load-older" onClick={older}>
