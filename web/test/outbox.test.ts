@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addPending, failPending, newClientMsgId, removePending, retryPending, storedStatus, toResend, type Pending } from '../src/logic/outbox';
+import { addPending, failPending, newClientMsgId, parseOutbox, removePending, retryPending, storedStatus, toResend, type Pending } from '../src/logic/outbox';
 
 const p = (id: string, created: number): Pending => ({
   client_msg_id: id,
@@ -35,5 +35,21 @@ describe('outbox', () => {
   it('shows read once the peer cursor reaches the seq', () => {
     expect(storedStatus(5, 4)).toBe('sent');
     expect(storedStatus(5, 5)).toBe('read');
+  });
+});
+
+describe('the outbox across a reload', () => {
+  it('reads back what was saved, in order', () => {
+    const saved = [p('w-1', 1), { ...p('w-2', 2), state: 'failed', error: 'muted' }];
+    expect(parseOutbox(JSON.stringify(saved))).toEqual(saved);
+  });
+
+  it('drops anything malformed instead of trusting it', () => {
+    expect(parseOutbox(null)).toEqual([]);
+    expect(parseOutbox('not json')).toEqual([]);
+    expect(parseOutbox('{"client_msg_id":"w-1"}')).toEqual([]);
+    const good = p('w-3', 3);
+    const bad = [{ ...good, kind: 'broadcast' }, { ...good, target_id: '2' }, { ...good, content: null }, { ...good, state: 'sent' }, null, 7];
+    expect(parseOutbox(JSON.stringify([...bad, good]))).toEqual([good]);
   });
 });

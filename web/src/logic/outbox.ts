@@ -50,3 +50,32 @@ export function toResend(outbox: Outbox): Pending[] {
 export function storedStatus(seq: number, peerReadSeq: number): OwnStatus {
   return seq <= peerReadSeq ? 'read' : 'sent';
 }
+
+/**
+ * An outbox kept in sessionStorage across a reload, read back: only well-formed sends (anything
+ * else is dropped, not trusted), in their order. A send is idempotent on its client_msg_id, so
+ * one that the server stored just before the reload answers `duplicate` and shows once.
+ */
+export function parseOutbox(raw: string | null): Outbox {
+  if (!raw) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.filter(
+    (p): p is Pending =>
+      !!p &&
+      typeof p === 'object' &&
+      typeof p.client_msg_id === 'string' &&
+      typeof p.conversation_id === 'string' &&
+      (p.kind === 'direct' || p.kind === 'group') &&
+      typeof p.target_id === 'number' &&
+      !!p.content &&
+      typeof p.content === 'object' &&
+      typeof p.created_ms === 'number' &&
+      (p.state === 'sending' || p.state === 'failed'),
+  );
+}

@@ -65,8 +65,11 @@ async function afterHello(): Promise<void> {
 }
 
 let current: Connection | null = null;
+let forgetOutbox: (() => void) | null = null;
 
 function start(userId: number, token: string): void {
+  // Sends left unacked by a reload of this tab go out again after the first hello.
+  forgetOutbox = chat.keepOutbox(userId);
   const conn = new Connection(socketUrl(location, userId), token, {
     onState: (s) => (connection.value = s),
     onHello: () => void afterHello().catch(report),
@@ -84,7 +87,10 @@ function stop(): void {
   current?.stop();
   current = null;
   chat.setTransmit(() => false);
+  // Signed out: this tab's unsent messages go with the session (the effect empties the storage).
   chat.resetChat();
+  forgetOutbox?.();
+  forgetOutbox = null;
   friends.value = [];
   incoming.value = [];
   outgoing.value = [];

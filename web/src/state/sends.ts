@@ -1,9 +1,9 @@
 // My sends: into the outbox, out as `send` frames, and again after a reconnect with the same
 // client_msg_id until acked (the ack itself is merged by chat.ts like any message).
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import type { Content } from '../api/types';
 import { peerOf } from '../logic/conversationId';
-import { addPending, failPending, newClientMsgId, retryPending, toResend, type Pending } from '../logic/outbox';
+import { addPending, failPending, newClientMsgId, parseOutbox, retryPending, toResend, type Pending } from '../logic/outbox';
 import type { ErrorFrame } from '../ws/frames';
 import { conversations, me, outbox, transmit } from './chatStore';
 
@@ -51,4 +51,24 @@ export function onSendError(frame: ErrorFrame): void {
   // `unavailable`: maybe stored, maybe not; the resend after the next hello settles it.
   if (frame.code === 'unavailable') return;
   outbox.value = failPending(outbox.value, frame.client_msg_id, frame.message);
+}
+
+const outboxKey = (userId: number) => `chat.outbox.${userId}`;
+
+/**
+ * Keeps this tab's unacked sends in sessionStorage (this tab, this origin, like the token), so a
+ * reload sends them again after its hello instead of losing them. Reads them back at once;
+ * returns the function that stops keeping them.
+ */
+export function keepOutbox(userId: number): () => void {
+  outbox.value = parseOutbox(sessionStorage.getItem(outboxKey(userId)));
+  return effect(() => {
+    const list = outbox.value;
+    try {
+      if (list.length > 0) sessionStorage.setItem(outboxKey(userId), JSON.stringify(list));
+      else sessionStorage.removeItem(outboxKey(userId));
+    } catch {
+      // Storage full or refused: the sends still go, they just would not survive a reload.
+    }
+  });
 }
