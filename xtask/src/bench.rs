@@ -13,7 +13,9 @@ use crate::components::{self, Component};
 use crate::{Options, TaskResult, fail, paths, process, services, stack, status};
 
 /// Scenarios `chat-loadgen` implements.
-pub const SCENARIOS: [&str; 6] = ["message", "direct", "group", "sync", "failover", "connect"];
+pub const SCENARIOS: [&str; 7] = [
+    "message", "direct", "group", "sync", "failover", "connect", "files",
+];
 
 /// `chat-loadgen`'s exit status when the run finished but the read-back found losses.
 const EXIT_LOST_MESSAGES: i32 = 3;
@@ -129,7 +131,7 @@ fn run_ladder(
     gateways: u16,
     dir: &Path,
 ) -> TaskResult {
-    if scenario == "failover" || scenario == "connect" || scenario == "sync" {
+    if ["failover", "connect", "sync", "files"].contains(&scenario) {
         return fail(format!(
             "`{scenario}` has no rate to step; --ladder is for message, direct and group"
         ));

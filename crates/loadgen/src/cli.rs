@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::connect::ConnectArgs;
 use crate::direct::DirectArgs;
 use crate::failover::FailoverArgs;
+use crate::files::FilesArgs;
 use crate::group::GroupArgs;
 use crate::sampler::WatchSpec;
 use crate::sync::SyncArgs;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Many authenticated WebSockets held open: connect rate, failures and the gateways'
     /// memory per session.
     Connect(Box<ConnectArgs>),
+    /// Uploads and downloads of 1 and 50 MiB files through OpenResty and the gateway, beside
+    /// OpenResty alone: MB/s, latency, CPU per MB and the gateways' memory while files stream.
+    Files(Box<FilesArgs>),
     /// Renders every <scenario>.json report of a directory to <scenario>.md and
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),

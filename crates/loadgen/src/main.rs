@@ -9,6 +9,7 @@ mod cli;
 mod connect;
 mod direct;
 mod failover;
+mod files;
 mod group;
 mod grpc;
 mod machine;
@@ -60,6 +61,8 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(failover::run(*args)).map(verified_exit)),
         Command::Connect(args) => runtime(args.run.threads.map(usize::from))
             .and_then(|runtime| runtime.block_on(connect::run(*args)).map(verified_exit)),
+        Command::Files(args) => runtime(args.run.threads.map(usize::from))
+            .and_then(|runtime| runtime.block_on(files::run(*args)).map(verified_exit)),
         Command::Render(args) => render::render_dir(&args.dir).map(|()| ExitCode::SUCCESS),
         Command::Ladder(args) => {
             render::render_ladder(&args.dir, &args.scenario, &args.out).map(|()| ExitCode::SUCCESS)

@@ -8,7 +8,7 @@
 //! over OpenResty's loopback addresses (it listens on 127.0.0.1 to 127.0.0.5).
 
 mod children;
-mod memory;
+pub(crate) mod memory;
 mod worker;
 
 use std::net::IpAddr;

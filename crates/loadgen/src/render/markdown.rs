@@ -300,6 +300,7 @@ cargo xtask bench sync                       # 10,000 unread over 100 conversati
 cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
 cargo xtask bench failover                   # direct at 1,000 sends/s via the client library, busiest gateway killed
 cargo xtask bench connect                    # 20,000 sessions (5 per user) from 2 load-generator processes, held 5 s
+cargo xtask bench files                      # 1 and 50 MiB up and down, 16 in flight, beside OpenResty alone: 8 points of 25 s
 cargo run --release -p chat-loadgen -- message --help   # every flag
 ```
 
@@ -334,6 +335,12 @@ cargo xtask up --release --gateways 6
 cargo xtask bench connect --sessions 100000 --processes 6 \
   --public-ip 127.0.0.2 --public-ip 127.0.0.3 --public-ip 127.0.0.4 --public-ip 127.0.0.5
 ```
+
+`files` uploads through the gateway into the stack's file store (`run/files`): at a few hundred
+MB/s that is several GB per run, which the message service's sweeper deletes a day later (the
+uploads are never sent in a message); each slot uploads as a user of its own, so that no user's
+1 GiB quota runs out. Its baseline is OpenResty's `/_bench/` locations (`openresty/nginx.conf`,
+loopback only): the load generator writes the static files to `run/openresty/bench/`.
 
 Where a target is missed, [analysis.md](analysis.md) says by how much and where the time goes.
 
