@@ -40,6 +40,10 @@ fn command(component: &Component, release: bool) -> Command {
     if matches!(component.name.as_str(), "router" | "account" | "message") {
         command.args(["--redis-url", ports::REDIS_URL]);
     }
+    if component.name == "message" {
+        // Its sweeper deletes from the gateways' storage.
+        command.arg("--files-dir").arg(files_dir());
+    }
     if let Some(index) = component
         .name
         .strip_prefix("gateway-")
@@ -55,11 +59,16 @@ fn command(component: &Component, release: bool) -> Command {
             .arg("--web-dir")
             .arg(web::dist())
             .arg("--files-dir")
-            .arg(paths::run_dir().join("files"))
+            .arg(files_dir())
             .arg("--file-url-key-file")
             .arg(file_url_key_file());
     }
     command
+}
+
+/// Where the gateways store uploads (and the message service sweeps).
+fn files_dir() -> std::path::PathBuf {
+    paths::run_dir().join("files")
 }
 
 /// The key every gateway signs download addresses with (made by [`ensure_secrets`]).

@@ -22,6 +22,8 @@ pub mod shutdown;
 #[cfg(feature = "redis")]
 pub mod stamps;
 pub mod startup;
+#[cfg(feature = "files")]
+pub mod storage;
 pub mod telemetry;
 
 pub use error::ServiceError;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chat_common::CommonFlags;
 use chat_common::flags::parse_duration;
 
-use crate::rest::files::{S3Settings, Storage, UrlSigner};
+use chat_common::storage::FileStorageFlags;
+
+use crate::rest::files::UrlSigner;
 
 /// A gateway: holds WebSocket sessions, serves the public REST API, consumes its own pushes.
 #[derive(Debug, clap::Parser)]
@@ -108,47 +110,9 @@ pub struct Config {
     #[arg(long, env = "CHAT_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 
-    /// Directory the uploaded files are stored under (created when missing; the same for every
-    /// gateway of a cluster). Unset, and no --files-s3-bucket: the file routes answer 503
-    /// `files_disabled`.
-    #[arg(long, env = "CHAT_FILES_DIR")]
-    pub files_dir: Option<PathBuf>,
-
-    /// Store uploads in this bucket of an S3-compatible store (MinIO, Garage, RustFS, AWS)
-    /// instead of a directory; needs --files-s3-access-key-id and --files-s3-secret-key-file.
-    #[arg(
-        long,
-        env = "CHAT_FILES_S3_BUCKET",
-        conflicts_with = "files_dir",
-        requires_all = ["files_s3_access_key_id", "files_s3_secret_key_file"]
-    )]
-    pub files_s3_bucket: Option<String>,
-
-    /// The S3 store's address, such as http://127.0.0.1:9014 (path-style requests; plain http
-    /// only when the address says so). Unset: AWS's endpoint for --files-s3-region.
-    #[arg(long, env = "CHAT_FILES_S3_ENDPOINT", requires = "files_s3_bucket")]
-    pub files_s3_endpoint: Option<String>,
-
-    /// The S3 region (self-hosted stores accept any).
-    #[arg(long, env = "CHAT_FILES_S3_REGION", default_value = "us-east-1")]
-    pub files_s3_region: String,
-
-    /// The S3 access key id.
-    #[arg(
-        long,
-        env = "CHAT_FILES_S3_ACCESS_KEY_ID",
-        requires = "files_s3_bucket"
-    )]
-    pub files_s3_access_key_id: Option<String>,
-
-    /// A file holding the S3 secret key (read at start-up; a file rather than a flag so that
-    /// the secret shows in no process list).
-    #[arg(
-        long,
-        env = "CHAT_FILES_S3_SECRET_KEY_FILE",
-        requires = "files_s3_bucket"
-    )]
-    pub files_s3_secret_key_file: Option<PathBuf>,
+    /// Where uploads are stored (a directory or an S3-compatible bucket).
+    #[command(flatten)]
+    pub storage: FileStorageFlags,
 
     /// A file holding the key that signs download addresses for the browser (`POST
     /// /files/{id}/url`): any secret of 32 or more characters, the same on every gateway of a
@@ -238,22 +202,6 @@ impl Config {
             ));
         }
         Ok(Some(UrlSigner::new(key.as_bytes())))
-    }
-
-    /// Where uploads go: the S3 bucket, the directory, or nowhere (clap has made sure that
-    /// the bucket comes with its credentials and not with a directory).
-    pub fn file_storage(&self) -> Storage {
-        match (&self.files_s3_bucket, &self.files_dir) {
-            (Some(bucket), _) => Storage::S3(S3Settings {
-                endpoint: self.files_s3_endpoint.clone(),
-                bucket: bucket.clone(),
-                region: self.files_s3_region.clone(),
-                access_key_id: self.files_s3_access_key_id.clone().unwrap_or_default(),
-                secret_key_file: self.files_s3_secret_key_file.clone().unwrap_or_default(),
-            }),
-            (None, Some(dir)) => Storage::Local(dir.clone()),
-            (None, None) => Storage::Disabled,
-        }
     }
 }
 

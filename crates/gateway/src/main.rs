@@ -143,7 +143,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .filter(|o| !o.is_empty())
         .cloned()
         .collect();
-    let storage = config.file_storage();
+    let storage = config.storage.storage();
     tracing::info!(files = %storage.describe(), "file storage");
     let files = rest::files::Files::open(
         &storage,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chat_common::CommonFlags;
 use chat_common::flags::parse_duration;
+use chat_common::storage::FileStorageFlags;
 
 /// The message service: messages, sequence numbers, fan-out, sync and read cursors.
 #[derive(Debug, clap::Parser)]
@@ -103,6 +104,20 @@ pub struct Config {
     /// beyond is refused with 429 `quota_exceeded`.
     #[arg(long, env = "CHAT_MESSAGE_FILE_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub file_quota_bytes: u64,
+
+    /// Where the gateways store uploads (the same flags as theirs), for the sweeper. Unset:
+    /// nothing is swept.
+    #[command(flatten)]
+    pub storage: FileStorageFlags,
+
+    /// Uploads no message carried are deleted once this old, and so are objects no upload
+    /// names; a send may attach an upload only while it is younger than half of this.
+    #[arg(long, env = "CHAT_MESSAGE_FILE_SWEEP_AGE", default_value = "24h", value_parser = parse_duration)]
+    pub file_sweep_age: Duration,
+
+    /// How often the sweeper looks.
+    #[arg(long, env = "CHAT_MESSAGE_FILE_SWEEP_INTERVAL", default_value = "10m", value_parser = parse_duration)]
+    pub file_sweep_interval: Duration,
 
     #[command(flatten)]
     pub common: CommonFlags,

@@ -100,8 +100,20 @@ async fn run(config: Config) -> Result<(), StartupError> {
             },
             recall_window: config.recall_window,
             file_quota_bytes: config.file_quota_bytes,
+            file_sendable_for: config.file_sweep_age / 2,
         },
     };
+    let storage = config.storage.storage();
+    tracing::info!(files = %storage.describe(), "file storage swept");
+    if let Some(store) = storage.open().map_err(StartupError::Config)? {
+        files::sweep::Sweeper {
+            db: db.clone(),
+            store,
+            age: config.file_sweep_age,
+            interval: config.file_sweep_interval,
+        }
+        .spawn(host.shutdown());
+    }
     let checks = vec![
         mysql::health_check(db),
         redis::health_check(redis),

@@ -24,6 +24,9 @@ pub struct Rules {
     pub recall_window: Duration,
     /// Most bytes of files one user may have stored.
     pub file_quota_bytes: u64,
+    /// How long after its upload a file no message carries yet may still be sent (the
+    /// sweeper removes such files after twice this).
+    pub file_sendable_for: Duration,
 }
 
 /// Everything a request needs.

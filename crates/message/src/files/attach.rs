@@ -11,10 +11,6 @@ use crate::clock::now_ms;
 use crate::service::Service;
 use crate::store::files::{self, FileRow};
 
-/// An upload no message carries may be sent for this long; the sweeper removes such uploads
-/// after a day, so a send can never reference a file being swept.
-pub const SENDABLE_FOR_MS: i64 = 12 * 60 * 60 * 1000;
-
 impl Service {
     /// Completes media content that names an uploaded file; the file's id, or None when the
     /// content carries none.
@@ -37,7 +33,11 @@ impl Service {
             .ok_or_else(|| {
                 ServiceError::invalid("unknown_file", format!("you have no file {file_id}"))
             })?;
-        if row.referenced == 0 && now_ms() - row.created_at_ms > SENDABLE_FOR_MS {
+        // The sweeper removes unreferenced uploads at twice this age, so a send can never
+        // reference a file being swept.
+        let sendable_ms =
+            i64::try_from(self.rules.file_sendable_for.as_millis()).unwrap_or(i64::MAX);
+        if row.referenced == 0 && now_ms() - row.created_at_ms > sendable_ms {
             return Err(ServiceError::invalid(
                 "unknown_file",
                 format!("file {file_id} was uploaded too long ago to be sent; upload it again"),

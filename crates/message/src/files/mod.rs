@@ -4,6 +4,7 @@
 
 mod attach;
 mod authorize;
+pub mod sweep;
 
 use chat_common::ServiceError;
 use chat_common::error::retrying;

@@ -114,3 +114,59 @@ pub async fn conversations_of(
     .await?;
     Ok(refs.into_iter().map(|r| r.conversation_id).collect())
 }
+
+/// A file the sweeper may remove.
+#[derive(Debug, FromQueryResult)]
+pub struct Unreferenced {
+    pub id: u64,
+    pub object_key: String,
+    pub thumbnail_key: String,
+}
+
+/// Files no message ever carried, created before `cutoff_ms` (oldest first, at most `limit`).
+pub async fn unreferenced_before(
+    db: &DatabaseConnection,
+    cutoff_ms: i64,
+    limit: u64,
+) -> Result<Vec<Unreferenced>, DbErr> {
+    Unreferenced::find_by_statement(statement(
+        "SELECT id, object_key, thumbnail_key FROM files
+         WHERE referenced = 0 AND created_at_ms < ? ORDER BY created_at_ms LIMIT ?",
+        [cutoff_ms.into(), limit.into()],
+    ))
+    .all(db)
+    .await
+}
+
+/// Deletes the row of a file still unreferenced.
+pub async fn delete_unreferenced(db: &DatabaseConnection, id: u64) -> Result<(), DbErr> {
+    db.execute_raw(statement(
+        "DELETE FROM files WHERE id = ? AND referenced = 0",
+        [id.into()],
+    ))
+    .await
+    .map(drop)
+}
+
+#[derive(FromQueryResult)]
+struct Key {
+    object_key: String,
+}
+
+/// Which of `keys` name a file's object.
+pub async fn known_object_keys(
+    db: &DatabaseConnection,
+    keys: &[String],
+) -> Result<Vec<String>, DbErr> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let found = Key::find_by_statement(statement(
+        &format!("SELECT object_key FROM files WHERE object_key IN ({marks})"),
+        keys.iter().map(|key| key.clone().into()),
+    ))
+    .all(db)
+    .await?;
+    Ok(found.into_iter().map(|key| key.object_key).collect())
+}

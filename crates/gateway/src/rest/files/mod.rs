@@ -8,7 +8,6 @@ mod range;
 mod reader;
 mod signed;
 mod sniff;
-mod storage;
 mod thumbnail;
 mod upload;
 mod url;
@@ -20,11 +19,11 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use chat_common::storage::Storage;
 use object_store::ObjectStore;
 use serde::Deserialize;
 
 pub use signed::UrlSigner;
-pub use storage::{S3Settings, Storage};
 
 use super::RestState;
 use super::error::ApiError;

@@ -1,13 +1,80 @@
-//! Where the bytes of uploads go: a directory (the default of `cargo xtask up`, and enough for
-//! one machine or a shared volume) or any S3-compatible store (MinIO, Garage, RustFS, AWS;
-//! tested against `s3s-fs`). Every gateway of a cluster must name the same one.
+//! Where the bytes of uploads go (ADR 0011): a directory (the default of `cargo xtask up`, and
+//! enough for one machine or a shared volume) or any S3-compatible store (MinIO, Garage,
+//! RustFS, AWS; tested against `s3s-fs`). The gateways write and read it, the message service's
+//! sweeper deletes from it: every process of a cluster must name the same one, with the same
+//! flags.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use clap::Args;
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
+
+/// The flags that choose the storage, shared by the gateway and the message service.
+#[derive(Debug, Clone, Args)]
+pub struct FileStorageFlags {
+    /// Directory the uploaded files are stored under (created when missing; the same for every
+    /// gateway of a cluster). Unset, and no --files-s3-bucket: the file routes answer 503
+    /// `files_disabled`.
+    #[arg(long, env = "CHAT_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
+    /// Store uploads in this bucket of an S3-compatible store (MinIO, Garage, RustFS, AWS)
+    /// instead of a directory; needs --files-s3-access-key-id and --files-s3-secret-key-file.
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_BUCKET",
+        conflicts_with = "files_dir",
+        requires_all = ["files_s3_access_key_id", "files_s3_secret_key_file"]
+    )]
+    pub files_s3_bucket: Option<String>,
+
+    /// The S3 store's address, such as http://127.0.0.1:9014 (path-style requests; plain http
+    /// only when the address says so). Unset: AWS's endpoint for --files-s3-region.
+    #[arg(long, env = "CHAT_FILES_S3_ENDPOINT", requires = "files_s3_bucket")]
+    pub files_s3_endpoint: Option<String>,
+
+    /// The S3 region (self-hosted stores accept any).
+    #[arg(long, env = "CHAT_FILES_S3_REGION", default_value = "us-east-1")]
+    pub files_s3_region: String,
+
+    /// The S3 access key id.
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_ACCESS_KEY_ID",
+        requires = "files_s3_bucket"
+    )]
+    pub files_s3_access_key_id: Option<String>,
+
+    /// A file holding the S3 secret key (read at start-up; a file rather than a flag so that
+    /// the secret shows in no process list).
+    #[arg(
+        long,
+        env = "CHAT_FILES_S3_SECRET_KEY_FILE",
+        requires = "files_s3_bucket"
+    )]
+    pub files_s3_secret_key_file: Option<PathBuf>,
+}
+
+impl FileStorageFlags {
+    /// Where uploads go: the S3 bucket, the directory, or nowhere (clap has made sure that
+    /// the bucket comes with its credentials and not with a directory).
+    pub fn storage(&self) -> Storage {
+        match (&self.files_s3_bucket, &self.files_dir) {
+            (Some(bucket), _) => Storage::S3(S3Settings {
+                endpoint: self.files_s3_endpoint.clone(),
+                bucket: bucket.clone(),
+                region: self.files_s3_region.clone(),
+                access_key_id: self.files_s3_access_key_id.clone().unwrap_or_default(),
+                secret_key_file: self.files_s3_secret_key_file.clone().unwrap_or_default(),
+            }),
+            (None, Some(dir)) => Storage::Local(dir.clone()),
+            (None, None) => Storage::Disabled,
+        }
+    }
+}
 
 /// An S3-compatible bucket and the credentials to write it.
 #[derive(Debug, Clone)]
