@@ -16,11 +16,12 @@ export const SHOTS = process.env.CHAT_SCREENSHOTS
   : join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 const WAIT_MS = 15_000;
 
-export async function launch() {
+/** `extraArgs`: more Chromium switches (the media test's fake microphone). */
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
     timeout: 30_000,
   });
 }
@@ -28,10 +29,10 @@ export async function launch() {
 /** A fresh browser context (its own sessionStorage: one user) with a page on BASE. */
 /** One Chromium for a test file's tests, launched before them and closed after them; returns
  * `open(viewport?, locale?)`, which opens a new user's browser context in it (see openUser). */
-export function browserForFile() {
+export function browserForFile(extraArgs = []) {
   let browser;
   before(async () => {
-    browser = await launch();
+    browser = await launch(extraArgs);
   });
   after(async () => {
     await browser?.close();

@@ -15,6 +15,20 @@ export function configureAuth(token: () => string | null, onUnauthorized: () => 
   unauthorized = onUnauthorized;
 }
 
+/**
+ * The Authorization header for the one request openapi-fetch cannot make: an upload with
+ * progress (XMLHttpRequest, api/upload.ts). Calls `unauthorized` on a 401 like the middleware.
+ */
+export function bearer(): { header: string | null; onStatus: (status: number) => void } {
+  const token = currentToken();
+  return {
+    header: token ? `Bearer ${token}` : null,
+    onStatus: (status) => {
+      if (status === 401 && token) unauthorized();
+    },
+  };
+}
+
 api.use({
   onRequest({ request }) {
     const token = currentToken();

@@ -684,6 +684,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file: the raw bytes as the body, streamed to storage
+         * @description The type is sniffed from the first bytes: image is PNG, JPEG, GIF or WebP; voice is WebM, Ogg, MP4 (m4a) or MP3 audio; file is anything (application/octet-stream when unknown); another type is 415 unsupported_type. Each kind has a size limit (20, 10 and 100 MiB by default): 413 file_too_large as soon as the body passes it. A user's files together stay within a quota (1 GiB by default): 429 quota_exceeded beyond. Nothing is stored when an upload is refused. 503 files_disabled when the deployment stores no files. A picture is decoded (at most 16384 px a side): one that does not decode is 415 invalid_image; its width and height are recorded and a JPEG thumbnail of at most 320 px a side is stored beside it.
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file (its uploader, and whoever may read a conversation where a message carries it)
+         * @description Streams the bytes with Content-Type (the sniffed type), X-Content-Type-Options: nosniff, Content-Disposition (inline for raster images and audio, attachment otherwise; the name in safe ASCII and RFC 5987 encoded) and Cache-Control: private, max-age=0. One Range (bytes=a-b, a-, -n) answers 206 with Content-Range; a range past the end is 416 with Content-Range: bytes *\/size. Who may download: the uploader, and whoever may read a conversation in which a message that was not recalled carries the file (the two ends of a 1:1 conversation, the current members of a group: a kick takes effect at once). Everyone else gets 404, as for unknown ids. Instead of the bearer token, a signed address from POST /files/{id}/url (u, exp, sig in the query) may be used, for <img> and <audio>: 403 url_expired once it has expired, 403 invalid_signature when it was altered or made for another file; it is authorized again for its user on every use.
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an uploaded picture's thumbnail
+         * @description The JPEG of at most 320 px a side the gateway made when the picture was uploaded (image/jpeg, inline), with the same rights, Range and signed addresses as the file itself; 404 when there is none.
+         */
+        get: operations["downloadThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{id}/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signed addresses of a file and its thumbnail, for the browser
+         * @description For who may read the file now (404 otherwise, as for unknown ids). The addresses carry no token: they name the user and an expiry (--file-url-ttl, 5 minutes by default) and are signed with a key all gateways share; each use is authorized again, so a recall or a kick takes effect before they expire. 503 signing_disabled on a gateway without --file-url-key-file.
+         */
+        post: operations["signFileUrls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -775,28 +855,48 @@ export interface components {
         } | {
             /** @constant */
             type: "image";
-            url: string;
+            /** @description For an upload: /api/v1/files/{file_id}, set by the server (download it with the bearer token, or get a signed URL for <img>/<audio>). Otherwise an external http(s) URL, required then. */
+            url?: string;
             /** Format: uint64 */
             size_bytes?: number;
             width?: number;
             height?: number;
             mime?: string;
+            /**
+             * Format: uint64
+             * @description An upload of the sender's (POST /files). The server then fills url, size_bytes, mime (and name, width, height, thumbnail_url) from what it stored; whatever the client put there is replaced. 400 unknown_file for an id that is not the sender's own (or names nothing), 400 wrong_file_kind when an image is not an image upload or a voice note not a voice upload. Absent for media at an external URL.
+             */
+            file_id?: number;
+            /** @description Set by the server for an uploaded image it could decode: /api/v1/files/{file_id}/thumbnail, a JPEG of at most 320 px a side. */
+            thumbnail_url?: string;
         } | {
             /** @constant */
             type: "file";
-            url: string;
+            /** @description For an upload: /api/v1/files/{file_id}, set by the server (download it with the bearer token, or get a signed URL for <img>/<audio>). Otherwise an external http(s) URL, required then. */
+            url?: string;
             /** Format: uint64 */
             size_bytes?: number;
             name?: string;
             mime?: string;
+            /**
+             * Format: uint64
+             * @description An upload of the sender's (POST /files). The server then fills url, size_bytes, mime (and name, width, height, thumbnail_url) from what it stored; whatever the client put there is replaced. 400 unknown_file for an id that is not the sender's own (or names nothing), 400 wrong_file_kind when an image is not an image upload or a voice note not a voice upload. Absent for media at an external URL.
+             */
+            file_id?: number;
         } | {
             /** @constant */
             type: "voice";
-            url: string;
+            /** @description For an upload: /api/v1/files/{file_id}, set by the server (download it with the bearer token, or get a signed URL for <img>/<audio>). Otherwise an external http(s) URL, required then. */
+            url?: string;
             /** Format: uint64 */
             size_bytes?: number;
             duration_ms?: number;
             mime?: string;
+            /**
+             * Format: uint64
+             * @description An upload of the sender's (POST /files). The server then fills url, size_bytes, mime (and name, width, height, thumbnail_url) from what it stored; whatever the client put there is replaced. 400 unknown_file for an id that is not the sender's own (or names nothing), 400 wrong_file_kind when an image is not an image upload or a voice note not a voice upload. Absent for media at an external URL.
+             */
+            file_id?: number;
         } | {
             /** @constant */
             type: "custom";
@@ -864,6 +964,25 @@ export interface components {
             seq: number;
             /** @description members (the sender excluded) whose read cursor reached seq */
             read_by: number;
+        };
+        FileInfo: {
+            file_id: number;
+            /** @enum {string} */
+            kind: "image" | "voice" | "file";
+            /** @description the type sniffed from the bytes (the client's Content-Type is ignored) */
+            mime: string;
+            size_bytes: number;
+            /** @description 64 lowercase hex digits */
+            sha256: string;
+            name: string;
+        };
+        SignedFileUrls: {
+            /** @description /api/v1/files/{id}?u=&exp=&sig= */
+            url: string;
+            /** @description The same for the thumbnail; absent when the file has none */
+            thumbnail_url?: string;
+            /** Format: int64 */
+            expires_at_ms: number;
         };
     };
     responses: {
@@ -2320,6 +2439,199 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query: {
+                kind: "image" | "voice" | "file";
+                /** @description the original file name (no control characters; default file) */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileInfo"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description Signed address only: the user it was signed for */
+                u?: number;
+                /** @description Signed address only: when it expires (epoch ms) */
+                exp?: number;
+                /** @description Signed address only: HMAC-SHA-256, 64 hex digits */
+                sig?: string;
+            };
+            header?: {
+                /** @description bytes=a-b (one range) */
+                Range?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The requested range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            /** @description url_expired or invalid_signature (signed addresses) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["Error"];
+            416: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    downloadThumbnail: {
+        parameters: {
+            query?: {
+                /** @description Signed address only: the user it was signed for */
+                u?: number;
+                /** @description Signed address only: when it expires (epoch ms) */
+                exp?: number;
+                /** @description Signed address only: HMAC-SHA-256, 64 hex digits */
+                sig?: string;
+            };
+            header?: {
+                /** @description bytes=a-b (one range) */
+                Range?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The requested range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            /** @description url_expired or invalid_signature (signed addresses) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: components["responses"]["Error"];
+            416: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    signFileUrls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed addresses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedFileUrls"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such file, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description signing_disabled */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
 }

@@ -18,6 +18,12 @@ export type ChatMessage = Schemas['ChatMessage'];
 export type Conversation = Schemas['Conversation'];
 export type UnreadConversation = Schemas['UnreadConversation'];
 export type ApiError = Schemas['Error'];
+/** POST /files: what the server stored. */
+export type FileInfo = Schemas['FileInfo'];
+/** POST /files/{id}/url: addresses that <img> and <audio> can use (no token in them). */
+export type SignedFileUrls = Schemas['SignedFileUrls'];
+/** The `kind` of an upload: image, voice or file. */
+export type FileKind = NonNullable<paths['/files']['post']['parameters']['query']>['kind'];
 
 type JsonBody<Op> = Op extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 /** PATCH /me: the fields of my profile to change (absent ones stay). */

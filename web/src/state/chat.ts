@@ -18,7 +18,7 @@ import { ensureUsers } from './users';
 
 export { conversations, openId, outbox, peerRead, setTransmit, timelines } from './chatStore';
 export { groupReads, loadGroupReads, markRead, onReadAck, onReadReceipt } from './reads';
-export { keepOutbox, lastSend, onSendError, retry, sendText } from './sends';
+export { keepOutbox, lastSend, onSendError, retry, sendContent, sendText } from './sends';
 
 const PAGE = 50;
 

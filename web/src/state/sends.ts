@@ -16,11 +16,15 @@ function transmitPending(p: Pending): void {
 
 /** Sends a text; it shows as "sending" until the ack, and waits in the outbox while offline. */
 export function sendText(id: string, text: string): void {
+  sendContent(id, { type: 'text', text });
+}
+
+/** Sends any content (a text, or an uploaded picture, file or voice note) through the outbox. */
+export function sendContent(id: string, content: Content): void {
   const c = conversations.value.find((x) => x.conversation_id === id);
   const kind = id.startsWith('g:') ? 'group' : 'direct';
   const target = kind === 'direct' ? peerOf(id, me()) : Number(id.slice(2));
   if (target === null || !Number.isFinite(target)) return;
-  const content: Content = { type: 'text', text };
   const p: Pending = {
     client_msg_id: newClientMsgId(),
     conversation_id: id,

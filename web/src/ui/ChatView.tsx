@@ -8,6 +8,7 @@ import { friends } from '../state/social';
 import { Avatar } from './Avatar';
 import { Composer, focusComposer } from './Composer';
 import { conversationTitle } from './ConversationList';
+import { ImageViewer } from './ImageViewer';
 import { MessageList } from './MessageList';
 import { Presence } from './Presence';
 import { SelectionBar } from './SelectionBar';
@@ -79,6 +80,7 @@ export function ChatView({ id }: { id: string }) {
       ) : (
         <Composer id={id} />
       )}
+      <ImageViewer />
     </section>
   );
 }

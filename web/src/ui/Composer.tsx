@@ -2,13 +2,17 @@ import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import * as chat from '../state/chat';
 import { composing } from '../state/typing';
+import { AttachButton, attachFiles } from './AttachButton';
+import { PendingUploads } from './PendingUploads';
+import { VoiceRecorder } from './VoiceRecorder';
 
 /** Puts the focus in the open chat's composer (after it renders, when it is about to come back). */
 export function focusComposer(): void {
   requestAnimationFrame(() => document.getElementById('composer-input')?.focus());
 }
 
-/** Enter sends, Shift+Enter adds a line; IME composition (Chinese input) never sends. */
+/** Enter sends, Shift+Enter adds a line; IME composition (Chinese input) never sends. Beside it:
+ * attach (also a picture or file pasted or dropped), record a voice note; uploads above it. */
 export function Composer({ id }: { id: string }) {
   const [text, setText] = useState('');
 
@@ -27,32 +31,55 @@ export function Composer({ id }: { id: string }) {
   }
 
   return (
-    <form
-      class="composer"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send();
-      }}
-    >
-      <label class="visually-hidden" for="composer-input">
-        {t('message')}
-      </label>
-      <textarea
-        id="composer-input"
-        data-testid="composer-input"
-        rows={1}
-        maxLength={8000}
-        placeholder={t('messagePlaceholder')}
-        value={text}
-        onInput={(e) => {
-          setText(e.currentTarget.value);
-          if (e.currentTarget.value.trim()) composing(id);
+    <>
+      <PendingUploads id={id} />
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
         }}
-        onKeyDown={onKeyDown}
-      />
-      <button type="submit" class="primary" data-testid="composer-send" disabled={!text.trim()}>
-        {t('send')}
-      </button>
-    </form>
+        // A picture or file dropped on the composer, or pasted into it, is attached.
+        onDragOver={(e) => {
+          if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+        }}
+        onDrop={(e) => {
+          const files = e.dataTransfer?.files;
+          if (files && files.length > 0) {
+            e.preventDefault();
+            attachFiles(id, Array.from(files));
+          }
+        }}
+      >
+        <AttachButton id={id} />
+        <label class="visually-hidden" for="composer-input">
+          {t('message')}
+        </label>
+        <textarea
+          id="composer-input"
+          data-testid="composer-input"
+          rows={1}
+          maxLength={8000}
+          placeholder={t('messagePlaceholder')}
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            if (e.currentTarget.value.trim()) composing(id);
+          }}
+          onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const files = e.clipboardData?.files;
+            if (files && files.length > 0) {
+              e.preventDefault();
+              attachFiles(id, Array.from(files));
+            }
+          }}
+        />
+        <VoiceRecorder id={id} />
+        <button type="submit" class="primary" data-testid="composer-send" disabled={!text.trim()}>
+          {t('send')}
+        </button>
+      </form>
+    </>
   );
 }

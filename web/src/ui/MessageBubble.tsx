@@ -2,8 +2,9 @@ import type { Content } from '../api/types';
 import { t } from '../i18n';
 import type { OwnStatus } from '../logic/outbox';
 import { displayName } from '../state/users';
-import { contentText, shortTime } from './format';
+import { shortTime } from './format';
 import { MessageActions } from './MessageActions';
+import { MessageContent } from './MessageContent';
 
 type Props = {
   mine: boolean;
@@ -44,9 +45,7 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
       )}
       {showSender && !mine && <span class="sender">{displayName(senderId)}</span>}
       <div class="bubble">
-        <p class="text" data-testid="message-text">
-          {contentText(content)}
-        </p>
+        <MessageContent content={content} />
         <span class="meta">
           <time>{shortTime(timeMs)}</time>
           {status && (

@@ -1,6 +1,7 @@
 // Display helpers shared by the lists and the chat view.
 import type { Content } from '../api/types';
 import { lang, t } from '../i18n';
+import { formatDuration } from '../logic/media';
 
 function locale(): string {
   return lang.value === 'zh' ? 'zh-CN' : 'en';
@@ -23,6 +24,12 @@ export function contentText(c: Content): string {
       return c.text;
     case 'recalled':
       return t('recalled');
+    case 'image':
+      return t('previewPicture');
+    case 'file':
+      return t('previewFile', { name: c.name ?? '' });
+    case 'voice':
+      return t('previewVoice', { duration: formatDuration(c.duration_ms ?? 0) });
     default:
       return t('unsupported', { type: c.type });
   }
