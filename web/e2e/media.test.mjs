@@ -117,13 +117,39 @@ test('a picture, a voice note and a file sent and shown', { timeout: 150_000 }, 
   await tid(pa, 'upload-cancel').click();
   assert.equal(await tid(pa, 'upload').count(), 0);
 
-  // The server has all three, as B's history says.
+  // A bigger file on a slow uplink (Chromium's network emulation): its progress bar fills.
+  const big = join(dir, 'big.bin');
+  writeFileSync(big, Buffer.alloc(1536 * 1024, 1));
+  const cdp = await ua.context.newCDPSession(pa);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+  await tid(pa, 'attach-input').setInputFiles(big);
+  const bar = await visible(tid(pa, 'upload-progress'), 'the progress bar');
+  await eventually('part of it sent', async () => {
+    const [value, max] = await bar.evaluate((el) => [el.value, el.max]);
+    assert.ok(value > 0 && value < max, `${value} of ${max}`);
+  });
+  await shot(pa, 'upload-progress.png');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await eventually('the big file sent', async () => assert.equal(await tid(pa, 'upload').count(), 0), 30_000);
+  await visible(pb.locator('[data-testid="message"][data-seq] [data-testid="file-name"]').filter({ hasText: 'big.bin' }), 'the big file at B');
+
+  // A microphone refused: said plainly, nothing recorded.
+  await pa.evaluate(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  });
+  await tid(pa, 'record-button').click();
+  assert.equal(await (await visible(tid(pa, 'mic-problem'), 'the refusal')).innerText(), 'Microphone permission denied: allow the microphone for this site to record.');
+  assert.equal(await tid(pa, 'recorder').count(), 0);
+
+  // The server has them all, as B's history says.
   const { messages } = await rest('GET', `/conversations/${conversation}/messages?after=0`, { token: b.token });
   assert.deepEqual(
     messages.map((m) => m.content.type),
-    ['text', 'image', 'voice', 'file'],
+    ['text', 'image', 'voice', 'file', 'file'],
   );
-  const [, image, voice, file] = messages.map((m) => m.content);
+  const [, image, voice, file, bigFile] = messages.map((m) => m.content);
+  assert.equal(bigFile.size_bytes, 1536 * 1024);
   assert.deepEqual([image.width, image.height, image.mime], [800, 600, 'image/png']);
   assert.ok(voice.duration_ms >= 1000 && voice.mime.startsWith('audio/'), JSON.stringify(voice));
   assert.deepEqual([file.name, file.size_bytes], ['notes.txt', 1500]);
