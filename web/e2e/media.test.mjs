@@ -82,11 +82,21 @@ test('a picture, a voice note and a file sent and shown', { timeout: 150_000 }, 
   await pa.waitForTimeout(300);
   await shot(pa, 'voice-recording.png');
   await tid(pa, 'recording-send').click();
-  const audio = pb.locator('[data-testid="message"][data-seq] [data-testid="voice-audio"]');
+  const audio = pb.locator('[data-testid="message"][data-seq] [data-testid="voice-audio"]').first();
   await eventually('the voice note playable at B', async () =>
     assert.ok(await audio.evaluate((el) => el.readyState >= 1 || el.duration > 0), 'the audio did not load'),
   );
-  assert.match(await pb.locator('[data-testid="message"][data-seq] [data-testid="voice-duration"]').innerText(), /^0:0[1-9]$/);
+  assert.match(await pb.locator('[data-testid="message"][data-seq] [data-testid="voice-duration"]').first().innerText(), /^0:0[1-9]$/);
+
+  // Hold to talk: pressed for 1.5 s and let go, it is sent without another click.
+  const voices = pb.locator('[data-testid="message"][data-seq] [data-testid="voice-audio"]');
+  await tid(pa, 'record-button').hover();
+  await pa.mouse.down();
+  await visible(tid(pa, 'recorder'), 'the recorder while held');
+  await pa.waitForTimeout(1500);
+  await pa.mouse.up();
+  await eventually('the held voice note at B', async () => assert.equal(await voices.count(), 2));
+  assert.equal(await tid(pa, 'recorder').count(), 0);
 
   // A small file: a card with its name and size, and a download of the same bytes.
   const body = 'notes '.repeat(250); // 1,500 bytes
@@ -146,9 +156,10 @@ test('a picture, a voice note and a file sent and shown', { timeout: 150_000 }, 
   const { messages } = await rest('GET', `/conversations/${conversation}/messages?after=0`, { token: b.token });
   assert.deepEqual(
     messages.map((m) => m.content.type),
-    ['text', 'image', 'voice', 'file', 'file'],
+    ['text', 'image', 'voice', 'voice', 'file', 'file'],
   );
-  const [, image, voice, file, bigFile] = messages.map((m) => m.content);
+  const [, image, voice, held, file, bigFile] = messages.map((m) => m.content);
+  assert.ok(held.duration_ms >= 1000, JSON.stringify(held));
   assert.equal(bigFile.size_bytes, 1536 * 1024);
   assert.deepEqual([image.width, image.height, image.mime], [800, 600, 'image/png']);
   assert.ok(voice.duration_ms >= 1000 && voice.mime.startsWith('audio/'), JSON.stringify(voice));

@@ -9,11 +9,15 @@ function recorderType(): string | undefined {
   return ['audio/webm;codecs=opus', 'audio/webm', 'audio/ogg;codecs=opus', 'audio/mp4'].find((m) => MediaRecorder.isTypeSupported(m));
 }
 
+/** A press longer than this is hold-to-talk: letting go sends. */
+const HOLD_MS = 600;
+
 type Recording = { recorder: MediaRecorder; stream: MediaStream; started: number; chunks: Blob[] };
 
 /**
- * The microphone button: click (or Enter) to record, the elapsed time shows, then Send or Cancel
- * (a toggle rather than hold-to-talk: it works the same from the keyboard). The duration is measured here (the server keeps the client's).
+ * The microphone button, hold or toggle: pressed and held for more than HOLD_MS, letting go sends
+ * (hold to talk); a short click, Enter or Space starts recording, and the elapsed time shows with
+ * Send and Cancel. The duration is measured here (the server keeps the client's).
  */
 export function VoiceRecorder({ id }: { id: string }) {
   const [rec, setRec] = useState<Recording | null>(null);
@@ -97,8 +101,23 @@ export function VoiceRecorder({ id }: { id: string }) {
         aria-label={t('record')}
         title={t('record')}
         data-testid="record-button"
-        onClick={() => {
-          if (!current.current) void start();
+        onPointerDown={(e) => {
+          if (e.button !== 0 || current.current) return;
+          const pressed = performance.now();
+          // The button gives way to the recorder at once, so the release is heard on the window.
+          const release = () => {
+            window.removeEventListener('pointerup', release);
+            window.removeEventListener('pointercancel', release);
+            const r = current.current;
+            if (r && performance.now() - pressed > HOLD_MS) finish(r, true);
+          };
+          window.addEventListener('pointerup', release);
+          window.addEventListener('pointercancel', release);
+          void start();
+        }}
+        onClick={(e) => {
+          // A pointer press started it already; this is the keyboard's click (detail 0).
+          if (e.detail === 0 && !current.current) void start();
         }}
       >
         <MicIcon />
