@@ -136,6 +136,24 @@ fn seed_friend_applications_list_both_directions_with_their_outcome() {
         json!({"username": bob.username}),
     );
     assert_eq!(hits[0]["friendRelation"], true);
+
+    // `updateLast` keeps only what changed since then.
+    let later = support::now_ms() + 60_000;
+    let none = seed.call(
+        "POST",
+        &format!("applyFriend/applyRecord?updateLast={later}"),
+        Some(&bob.token),
+        None,
+    );
+    assert_success(&none);
+    assert_eq!(none.body["data"], json!([]));
+    let bad = seed.call(
+        "POST",
+        "applyFriend/applyRecord?updateLast=yesterday",
+        Some(&bob.token),
+        None,
+    );
+    assert_refused(&bad, 400);
 }
 
 #[test]
@@ -482,4 +500,39 @@ fn seed_tokens_passwords_and_bad_input_get_envelope_codes() {
         ghost.status == 200 && ghost.body["code"] != 202,
         "{ghost:?}"
     );
+}
+
+#[test]
+fn seed_blocks_made_on_our_api_hold_on_the_seed_path() {
+    let seed = Seed::new();
+    let alice = seed.user("sba");
+    let bob = seed.user("sbb");
+    seed.befriend(&alice, &bob);
+    seed.send_text(&alice, 1, bob.id, "before");
+
+    // Bob blocks Alice from one of our clients; her seed client can no longer reach him.
+    let api = chat_e2e::api::Api::new();
+    let blocked = api.call(
+        "PUT",
+        &format!("/blocks/{}", alice.id),
+        Some(&bob.token),
+        None,
+    );
+    assert_eq!(blocked.status, 204, "{blocked:?}");
+    let body = json!({
+        "chatType": 1, "sendUserId": alice.id, "receiveUserId": bob.id, "friendId": bob.id,
+        "content": "after", "contentType": 1, "msgType": 2, "groupId": -1,
+        "dateTime": support::now_ms(),
+    });
+    assert_refused(&seed.post("chatMsg/sendMsg", Some(&alice.token), body), 403);
+    let pulled = seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({}));
+    let contents: Vec<&str> = pulled
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| row["content"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(contents, ["before"]);
 }

@@ -81,9 +81,10 @@ impl Session {
         }
     }
 
-    /// Sends `frame` (a `moved` or `kicked`), then closes with `code`.
+    /// Sends `frame` (a `moved` or `kicked`), then closes with `code`. A seed session gets the
+    /// close only: its client cannot read our frames, and reconnects on any close but 1000.
     pub fn end_with(&self, frame: Bytes, code: u16, reason: &str) {
-        if self.offer(Outbound::Text(frame)) {
+        if self.dialect == Dialect::Seed || self.offer(Outbound::Text(frame)) {
             self.offer(Outbound::Close(code, reason.to_owned()));
         }
     }
@@ -242,6 +243,18 @@ mod tests {
             Session::speaking(Dialect::Ours, id.into(), user, format!("login-{id}"), queue),
             outbound,
         )
+    }
+
+    #[test]
+    fn a_seed_session_is_ended_with_a_close_only() {
+        let (queue, mut outbound) = mpsc::channel(4);
+        let seed = Session::speaking(Dialect::Seed, "s".into(), 1, "login-s".into(), queue);
+        seed.end_with(Bytes::from_static(b"{\"type\":\"moved\"}"), 4001, "moved");
+        assert!(matches!(outbound.try_recv(), Ok(Outbound::Close(4001, _))));
+        let (ours, mut outbound) = session("o", 1, 4);
+        ours.end_with(Bytes::from_static(b"{}"), 4001, "moved");
+        assert!(matches!(outbound.try_recv(), Ok(Outbound::Text(_))));
+        assert!(matches!(outbound.try_recv(), Ok(Outbound::Close(4001, _))));
     }
 
     #[test]
