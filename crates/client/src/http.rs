@@ -50,6 +50,21 @@ impl Http {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Result<Reply, RestError> {
+        let body = body.map(|json| (Bytes::from(json), "application/json"));
+        self.call_within(method, url, token, body, self.timeout)
+            .await
+    }
+
+    /// Sends one request with a body of any type (`(bytes, content type)`), within `timeout`
+    /// (file transfers take longer than calls).
+    pub async fn call_within(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&str>,
+        body: Option<(Bytes, &str)>,
+        timeout: Duration,
+    ) -> Result<Reply, RestError> {
         let mut builder = Request::builder()
             .method(method)
             .uri(url)
@@ -57,11 +72,11 @@ impl Http {
         if let Some(token) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        if body.is_some() {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        if let Some((_, content_type)) = &body {
+            builder = builder.header(header::CONTENT_TYPE, *content_type);
         }
         let request = builder
-            .body(Full::new(body.map(Bytes::from).unwrap_or_default()))
+            .body(Full::new(body.map(|(bytes, _)| bytes).unwrap_or_default()))
             .map_err(|error| RestError::InvalidUrl(format!("{url}: {error}")))?;
         let exchange = async {
             let response = self.client.request(request).await.map_err(transport)?;
@@ -79,9 +94,9 @@ impl Http {
                 body,
             })
         };
-        tokio::time::timeout(self.timeout, exchange)
+        tokio::time::timeout(timeout, exchange)
             .await
-            .map_err(|_| RestError::Transport(format!("no answer within {:?}", self.timeout)))?
+            .map_err(|_| RestError::Transport(format!("no answer within {timeout:?}")))?
     }
 }
 

@@ -35,11 +35,11 @@ pub use connect::Hello;
 pub use endpoint::{Endpoint, ws_path};
 pub use error::{ApiError, ClientError, Moved, RestError, WsError};
 pub use events::{Ack, Event, Stats};
-pub use rest::{DEFAULT_TIMEOUT, PAGE_LIMIT, Rest};
+pub use rest::{DEFAULT_TIMEOUT, PAGE_LIMIT, Rest, TRANSFER_TIMEOUT};
 pub use resync::StartFrom;
 pub use seq::{Outcome, Page, SeqTracker, Sequenced};
 pub use types::{
-    ConversationPage, Friend, FriendRequest, Group, JoinMode, JoinOutcome, Login, MessagePage,
-    ReadState, User,
+    ConversationPage, FileKind, Friend, FriendRequest, Group, JoinMode, JoinOutcome, Login,
+    MessagePage, ReadState, SearchHit, Uploaded, User,
 };
 pub use ws::{WsConnection, WsEvent};

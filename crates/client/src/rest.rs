@@ -14,8 +14,8 @@ use crate::endpoint::{Endpoint, path_segment, query};
 use crate::error::{ApiError, RestError};
 use crate::http::Http;
 use crate::types::{
-    ConversationPage, Friend, FriendRequest, Group, JoinMode, JoinOutcome, Login, MessagePage,
-    ReadState, User,
+    ConversationPage, FileKind, Friend, FriendRequest, Group, JoinMode, JoinOutcome, Login,
+    MessagePage, ReadState, SearchHit, Uploaded, User,
 };
 
 /// The largest page the API serves.
@@ -23,6 +23,9 @@ pub const PAGE_LIMIT: u32 = 200;
 
 /// How long one REST exchange may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an upload or a download may take (100 MiB at about 1.5 Mbit/s).
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The REST API at one base URL, signed in or not. Cheap to clone; clones share connections.
 #[derive(Clone)]
@@ -163,6 +166,71 @@ impl Rest {
                 self.post(&path, Some(&body)).await
             }
             None => self.post(&path, None::<&()>).await,
+        }
+    }
+
+    /// Users whose username or nickname matches `text` (username prefixes first), with how
+    /// each relates to me.
+    pub async fn search_users(&self, text: &str) -> Result<Vec<SearchHit>, RestError> {
+        let path = format!("/users/search{}", query(&[("q", Some(text.to_owned()))]));
+        self.get_field(&path, "hits").await
+    }
+
+    /// Friend requests made to me, newest first.
+    pub async fn incoming_friend_requests(&self) -> Result<Vec<FriendRequest>, RestError> {
+        self.get_field("/friends/requests?direction=incoming", "requests")
+            .await
+    }
+
+    /// My friends.
+    pub async fn friends(&self) -> Result<Vec<Friend>, RestError> {
+        self.get_field("/friends", "friends").await
+    }
+
+    // --- files ---
+
+    /// Uploads `bytes` as a file of `kind` named `name`; the server sniffs its type and
+    /// answers its id for image, voice or file contents.
+    pub async fn upload(
+        &self,
+        kind: FileKind,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Uploaded, RestError> {
+        let path = format!(
+            "/files{}",
+            query(&[
+                ("kind", Some(kind.as_str().to_owned())),
+                ("name", Some(name.to_owned())),
+            ])
+        );
+        let body = Some((bytes::Bytes::from(bytes), "application/octet-stream"));
+        let reply = self.transfer(Method::POST, &path, body).await?;
+        decode(&path, &reply)
+    }
+
+    /// The bytes of a file I may read.
+    pub async fn download(&self, file_id: u64) -> Result<bytes::Bytes, RestError> {
+        self.transfer(Method::GET, &format!("/files/{file_id}"), None)
+            .await
+    }
+
+    /// A file transfer: like any call, but allowed [`TRANSFER_TIMEOUT`].
+    async fn transfer(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(bytes::Bytes, &str)>,
+    ) -> Result<bytes::Bytes, RestError> {
+        let url = self.endpoint.api_url(path);
+        let reply = self
+            .http
+            .call_within(method, &url, self.token.as_deref(), body, TRANSFER_TIMEOUT)
+            .await?;
+        if (200..300).contains(&reply.status) {
+            Ok(reply.body)
+        } else {
+            Err(ApiError::from_reply(reply.status, &reply.body, reply.retry_after).into())
         }
     }
 

@@ -191,3 +191,42 @@ mod tests {
         assert!(request.from.is_none());
     }
 }
+
+/// What an upload is meant to be: each kind has its own size limit and allowed types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Image,
+    Voice,
+    File,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Voice => "voice",
+            Self::File => "file",
+        }
+    }
+}
+
+/// A stored upload, to name in image, voice or file contents by `file_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub file_id: u64,
+    pub kind: String,
+    /// The type the server sniffed from the bytes.
+    pub mime: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub name: String,
+}
+
+/// A user found by search, and how they relate to me (`none`, `friend`, `request_sent`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub user: User,
+    #[serde(default)]
+    pub relation: String,
+}

@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use chat_client::wire::{Content, ConversationKind, SendRequest};
-use chat_client::{Client, ClientError, Config, Event, Rest, RestError, StartFrom};
+use chat_client::{Client, ClientError, Config, Event, FileKind, Rest, RestError, StartFrom};
 use serde::Serialize;
 
 use crate::session::{self, Session};
-use crate::{Command, DEFAULT_SERVER};
+use crate::{Command, DEFAULT_SERVER, Kind};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,59 @@ pub async fn run(server: Option<String>, command: Command) -> Result<(), CliErro
                 content: Content::Text { text },
             };
             print_json(&rest.send(&request).await?)
+        }
+        Command::SendFile {
+            to,
+            path: file,
+            kind,
+            duration_ms,
+        } => {
+            let (rest, _) = signed_in(server, &path)?;
+            let (target_kind, target_id) = parse_target(&to).map_err(CliError::Usage)?;
+            let bytes = std::fs::read(&file)
+                .map_err(|error| CliError::Usage(format!("{}: {error}", file.display())))?;
+            let name = file.file_name().map_or_else(
+                || "file".to_owned(),
+                |name| name.to_string_lossy().into_owned(),
+            );
+            let uploaded = rest.upload(file_kind(kind), &name, bytes).await?;
+            let request = SendRequest {
+                kind: target_kind,
+                target_id,
+                client_msg_id: cli_message_id(),
+                content: file_content(kind, uploaded.file_id, duration_ms),
+            };
+            print_json(&rest.send(&request).await?)
+        }
+        Command::Fetch { file_id, out } => {
+            let (rest, _) = signed_in(server, &path)?;
+            let bytes = rest.download(file_id).await?;
+            std::fs::write(&out, &bytes)
+                .map_err(|error| CliError::Usage(format!("{}: {error}", out.display())))?;
+            eprintln!("{} bytes written to {}", bytes.len(), out.display());
+            Ok(())
+        }
+        Command::Search { text } => {
+            let (rest, _) = signed_in(server, &path)?;
+            for hit in rest.search_users(&text).await? {
+                print_json(&hit)?;
+            }
+            Ok(())
+        }
+        Command::AddFriend { user_id, message } => {
+            let (rest, _) = signed_in(server, &path)?;
+            print_json(&rest.send_friend_request(user_id, &message).await?)
+        }
+        Command::Requests => {
+            let (rest, _) = signed_in(server, &path)?;
+            for request in rest.incoming_friend_requests().await? {
+                print_json(&request)?;
+            }
+            Ok(())
+        }
+        Command::Accept { request_id } => {
+            let (rest, _) = signed_in(server, &path)?;
+            print_json(&rest.accept_friend_request(request_id).await?)
         }
         Command::Tail { latest } => tail(server, &path, latest).await,
         Command::Conversations => {
@@ -171,6 +224,43 @@ fn parse_target(to: &str) -> Result<(ConversationKind, u64), String> {
     match id.parse::<u64>() {
         Ok(id) if id > 0 => Ok((kind, id)),
         _ => Err(format!("{to:?} is neither a user id nor g:<group id>")),
+    }
+}
+
+fn file_kind(kind: Kind) -> FileKind {
+    match kind {
+        Kind::Image => FileKind::Image,
+        Kind::Voice => FileKind::Voice,
+        Kind::File => FileKind::File,
+    }
+}
+
+/// The content that carries an upload; the server fills in the rest from what it stored.
+fn file_content(kind: Kind, file_id: u64, duration_ms: u32) -> Content {
+    match kind {
+        Kind::Image => Content::Image {
+            url: String::new(),
+            size_bytes: 0,
+            width: 0,
+            height: 0,
+            mime: String::new(),
+            file_id,
+            thumbnail_url: String::new(),
+        },
+        Kind::Voice => Content::Voice {
+            url: String::new(),
+            size_bytes: 0,
+            duration_ms,
+            mime: String::new(),
+            file_id,
+        },
+        Kind::File => Content::File {
+            url: String::new(),
+            size_bytes: 0,
+            name: String::new(),
+            mime: String::new(),
+            file_id,
+        },
     }
 }
 

@@ -47,6 +47,48 @@ enum Command {
         /// The text.
         text: String,
     },
+    /// Upload a file and send it: a picture (kind image: PNG, JPEG, GIF, WebP), a voice note
+    /// (kind voice: WebM, Ogg, MP4, MP3 audio) or any file; prints where it landed as JSON.
+    SendFile {
+        /// A user id for a direct message, or g:<group id> for a group.
+        to: String,
+        /// The file to upload.
+        path: std::path::PathBuf,
+        /// What to send it as (the server checks the bytes against it).
+        #[arg(long, value_enum, default_value_t = Kind::File)]
+        kind: Kind,
+        /// A voice note's length in milliseconds (the server does not decode audio).
+        #[arg(long, default_value_t = 0)]
+        duration_ms: u32,
+    },
+    /// Download a file I may read (mine, or sent in a conversation of mine) to a path.
+    Fetch {
+        /// The file id (`file_id` in a message's content).
+        file_id: u64,
+        /// Where to write it (an existing file is replaced).
+        out: std::path::PathBuf,
+    },
+    /// Find users by username or nickname; one JSON object per line with how each relates to
+    /// me.
+    Search {
+        /// A username prefix or part of a nickname.
+        text: String,
+    },
+    /// Ask a user to be my friend (accepts theirs if they already asked me).
+    AddFriend {
+        /// Their user id (see `chat search`).
+        user_id: u64,
+        /// A note they see with the request.
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+    /// List friend requests made to me, one JSON object per line.
+    Requests,
+    /// Accept a friend request made to me.
+    Accept {
+        /// The request id (see `chat requests`).
+        request_id: u64,
+    },
     /// Print events as they come, one JSON object per line (unread messages first); reconnects
     /// and resyncs by itself. Ctrl-C to stop.
     Tail {
@@ -69,6 +111,14 @@ enum Command {
     },
     /// End the stored session (the token stops working) and forget it.
     Logout,
+}
+
+/// What `send-file` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Kind {
+    Image,
+    Voice,
+    File,
 }
 
 fn main() -> ExitCode {
@@ -112,6 +162,30 @@ mod tests {
             Command::History { before: 9, limit: 50, ref conversation_id } if conversation_id == "d:1:2"
         ));
         assert!(Cli::try_parse_from(["chat", "history", "g:1", "--limit", "500"]).is_err());
+    }
+
+    #[test]
+    fn send_file_takes_a_kind_and_a_duration() {
+        let cli = Cli::try_parse_from([
+            "chat",
+            "send-file",
+            "7",
+            "a.webm",
+            "--kind",
+            "voice",
+            "--duration-ms",
+            "1500",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::SendFile {
+                kind: Kind::Voice,
+                duration_ms: 1500,
+                ..
+            }
+        ));
+        assert!(Cli::try_parse_from(["chat", "send-file", "7", "a", "--kind", "video"]).is_err());
     }
 
     #[test]
