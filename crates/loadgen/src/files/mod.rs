@@ -178,8 +178,8 @@ pub async fn run(args: FilesArgs) -> anyhow::Result<bool> {
         for place in plan.iter().filter(|place| place.bytes == bytes) {
             let jobs = (0..args.in_flight as usize)
                 .map(|slot| {
-                    let account = accounts.get(next_uploader + slot).or(accounts.first());
-                    job(&args, place, &data, file_id, account)
+                    let user = slot_user(&accounts, place, next_uploader, slot);
+                    job(&args, place, &data, file_id, user)
                 })
                 .collect();
             if place.upload && place.route == Route::Gateway {
@@ -280,12 +280,28 @@ async fn sources(
     http.upload(&upload).await
 }
 
+/// Who a slot acts as: an upload point's slots each as a user of their own (from
+/// `first_uploader` on), downloads as the files' owner, the first user (the only one who may
+/// fetch a file no message carries).
+fn slot_user<'a>(
+    accounts: &'a [Account],
+    place: &Place,
+    first_uploader: usize,
+    slot: usize,
+) -> Option<&'a Account> {
+    if place.upload {
+        accounts.get(first_uploader + slot)
+    } else {
+        accounts.first()
+    }
+}
+
 fn job(
     args: &FilesArgs,
     place: &Place,
     data: &bytes::Bytes,
     file_id: u64,
-    uploader: Option<&Account>,
+    user: Option<&Account>,
 ) -> Job {
     let (method, url, body) = match (place.upload, place.route) {
         (true, Route::Gateway) => (
@@ -310,7 +326,7 @@ fn job(
         ),
     };
     let token = match place.route {
-        Route::Gateway => uploader.map(|account| account.token.clone()),
+        Route::Gateway => user.map(|account| account.token.clone()),
         Route::Alone => None,
     };
     Job {
@@ -621,6 +637,25 @@ mod tests {
                 "download 50 MiB through the gateway"
             ]
         );
+    }
+
+    #[test]
+    fn uploads_use_the_slots_own_users_and_downloads_the_owner() {
+        let accounts: Vec<Account> = (0..5)
+            .map(|user_id| Account {
+                user_id,
+                token: format!("t{user_id}"),
+            })
+            .collect();
+        let place = |upload| Place {
+            upload,
+            route: Route::Gateway,
+            bytes: MIB,
+        };
+        let id = |account: Option<&Account>| account.map(|account| account.user_id);
+        assert_eq!(id(slot_user(&accounts, &place(true), 3, 1)), Some(4));
+        assert_eq!(id(slot_user(&accounts, &place(false), 3, 1)), Some(0));
+        assert_eq!(id(slot_user(&accounts, &place(true), 3, 2)), None);
     }
 
     fn plan_labels(args: &FilesArgs) -> Vec<String> {
