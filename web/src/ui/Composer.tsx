@@ -3,7 +3,6 @@ import { t } from '../i18n';
 import * as chat from '../state/chat';
 import { composing } from '../state/typing';
 import { AttachButton, attachFiles } from './AttachButton';
-import { PendingUploads } from './PendingUploads';
 import { VoiceRecorder } from './VoiceRecorder';
 
 /** Puts the focus in the open chat's composer (after it renders, when it is about to come back). */
@@ -12,7 +11,7 @@ export function focusComposer(): void {
 }
 
 /** Enter sends, Shift+Enter adds a line; IME composition (Chinese input) never sends. Beside it:
- * attach (also a picture or file pasted or dropped), record a voice note; uploads above it. */
+ * attach (also a picture or file pasted or dropped), record a voice note; uploads show in the message list. */
 export function Composer({ id }: { id: string }) {
   const [text, setText] = useState('');
 
@@ -32,7 +31,6 @@ export function Composer({ id }: { id: string }) {
 
   return (
     <>
-      <PendingUploads id={id} />
       <form
         class="composer"
         onSubmit={(e) => {

@@ -8,17 +8,21 @@ import { report } from '../state/app';
 import * as chat from '../state/chat';
 import { selection, toggleSelected } from '../state/messageActions';
 import { session } from '../state/session';
+import { uploads, type PendingUpload } from '../state/uploads';
 import { MessageBubble } from './MessageBubble';
+import { UploadBubble } from './UploadBubble';
 import { VirtualList } from './VirtualList';
 
-/** A row of the list: a stored message, or one of my sends still in the outbox. */
-type Row = { stored: ChatMessage } | { pending: Pending };
+/** A row of the list: a stored message, one of my sends still in the outbox, or an upload of
+ * mine on its way (its send follows once the file is stored). */
+type Row = { stored: ChatMessage } | { pending: Pending } | { upload: PendingUpload };
 
-const rowKey = (r: Row): string => ('stored' in r ? `s${r.stored.seq}` : r.pending.client_msg_id);
+const rowKey = (r: Row): string => ('stored' in r ? `s${r.stored.seq}` : 'pending' in r ? r.pending.client_msg_id : `u${r.upload.key}`);
 
 type RowProps = {
   stored?: ChatMessage;
   pending?: Pending;
+  upload?: PendingUpload;
   me: number;
   isGroup: boolean;
   peerRead: number;
@@ -27,8 +31,8 @@ type RowProps = {
   chosen: ReadonlySet<number> | null;
 };
 
-function rowProps(row: Row): Pick<RowProps, 'stored' | 'pending'> {
-  return 'stored' in row ? { stored: row.stored } : { pending: row.pending };
+function rowProps(row: Row): Pick<RowProps, 'stored' | 'pending' | 'upload'> {
+  return 'stored' in row ? { stored: row.stored } : 'pending' in row ? { pending: row.pending } : { upload: row.upload };
 }
 
 /**
@@ -42,6 +46,7 @@ class MessageRow extends Component<RowProps> {
     return (
       next.stored !== prev.stored ||
       next.pending !== prev.pending ||
+      next.upload !== prev.upload ||
       next.me !== prev.me ||
       next.isGroup !== prev.isGroup ||
       next.peerRead !== prev.peerRead ||
@@ -57,7 +62,8 @@ class MessageRow extends Component<RowProps> {
   }
 }
 
-function renderRow({ stored, pending, me, isGroup, peerRead, readBy, chosen }: RowProps) {
+function renderRow({ stored, pending, upload, me, isGroup, peerRead, readBy, chosen }: RowProps) {
+  if (upload) return <UploadBubble upload={upload} />;
   if (pending) {
     const p = pending;
     return (
@@ -105,13 +111,18 @@ function Messages({ id }: { id: string }) {
   const chosen = selection.value?.id === id ? selection.value.seqs : null;
   const readBy = chat.groupReads.value[id];
   const loading = useRef(false);
+  const allUploads = uploads.value;
+  const mine = useMemo(() => allUploads.filter((u) => u.conversation_id === id), [allUploads, id]);
+  // My own send, or a new upload, brings the view to the bottom, wherever I had scrolled to.
+  const follow = `${chat.lastSend.value?.conversationId === id ? chat.lastSend.value.clientMsgId : ''}|${mine.at(-1)?.key ?? ''}`;
 
   const rows = useMemo<Row[]>(
     () => [
       ...timeline.messages.filter((m) => !isRecallEvent(m)).map((m) => ({ stored: m })),
       ...outbox.filter((p) => p.conversation_id === id).map((p) => ({ pending: p })),
+      ...mine.map((u) => ({ upload: u })),
     ],
-    [timeline.messages, outbox, id],
+    [timeline.messages, outbox, mine, id],
   );
 
   function older() {
@@ -130,8 +141,7 @@ function Messages({ id }: { id: string }) {
       items={rows}
       itemKey={rowKey}
       onNearTop={older}
-      // My own send brings the view to the bottom, wherever I had scrolled to.
-      followKey={chat.lastSend.value?.conversationId === id ? chat.lastSend.value.clientMsgId : null}
+      followKey={follow}
       renderItem={(row) => <MessageRow {...rowProps(row)} me={me} isGroup={isGroup} peerRead={peerRead} readBy={readBy} chosen={chosen} />}
       header={
         timeline.hasOlder && (
