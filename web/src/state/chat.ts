@@ -13,7 +13,9 @@ import { announceArrivals, resetAnnouncer } from './announcer';
 import { conversations, me, noteSenders, openId, outbox, resetStore, setTimeline, timeline, timelines, viewing } from './chatStore';
 import { blankPreview, stopSelecting } from './messageActions';
 import { loadGroupReads, loadPeerRead, markRead, refreshGroupReads, resetGroupReads, resetReads } from './reads';
+import { forgetUrls } from './fileUrls';
 import { lastSend, resendAll } from './sends';
+import { cancelAllUploads } from './uploads';
 import { ensureUsers } from './users';
 
 export { conversations, openId, outbox, peerRead, setTransmit, timelines } from './chatStore';
@@ -29,6 +31,8 @@ export function resetChat(): void {
   resetAnnouncer();
   stopSelecting();
   lastSend.value = null;
+  cancelAllUploads();
+  forgetUrls();
 }
 
 /** Messages received while a GET /conversations is in flight, one array per request. */

@@ -29,7 +29,8 @@ function ask(fileId: number): void {
 export function signedUrls(fileId: number): { urls?: SignedFileUrls; gone: boolean } {
   const entry = cache.value[fileId];
   const now = Date.now();
-  if (!entry || (entry.urls && !stillFresh(entry.urls, now))) ask(fileId);
+  // Asked when unknown, when about to expire, and again 5 s after a failure other than 404.
+  if (!entry || (entry.urls ? !stillFresh(entry.urls, now) : !entry.gone && now - entry.asked_ms > 5_000)) ask(fileId);
   if (entry?.gone) return { gone: true };
   return { urls: entry?.urls && entry.urls.expires_at_ms > now ? entry.urls : undefined, gone: false };
 }
@@ -39,4 +40,9 @@ export function reloadUrls(fileId: number): void {
   const entry = cache.value[fileId];
   if (entry && Date.now() - entry.asked_ms < 5_000) return;
   ask(fileId);
+}
+
+/** Signing out: the addresses name this user, so the next one in this tab does not inherit them. */
+export function forgetUrls(): void {
+  cache.value = {};
 }

@@ -91,3 +91,8 @@ export function cancelUpload(key: string): void {
   body?.abort?.();
   drop(key);
 }
+
+/** Signing out: every upload stops and goes. */
+export function cancelAllUploads(): void {
+  for (const u of uploads.value) cancelUpload(u.key);
+}
