@@ -2,8 +2,6 @@
 //! and search. Every method takes the acting user from the gateway's authentication, never from
 //! client-supplied names.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use chat_proto::account as pb;
 use chat_proto::common::{Relation, UserProfile};
 
@@ -18,12 +16,7 @@ use crate::validate;
 const MAX_LOOKUP: usize = 200;
 const MAX_SEARCH_PAGE: u32 = 50;
 
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
-}
+pub use chat_common::clock::now_ms;
 
 /// The public view of a user.
 pub fn profile(row: &UserRow) -> UserProfile {

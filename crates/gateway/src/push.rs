@@ -1,7 +1,7 @@
 //! Consuming this gateway's pushes: one RocketMQ consumer for the tag it holds (consumer group
 //! `gateway-<tag>`), restarted under the new tag if the router ever gives it another.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use chat_common::clock::now_ms;
 
 use chat_common::Shutdown;
 use chat_mq::{MqRuntime, TagConsumer};
@@ -12,13 +12,6 @@ use crate::ws::deliver::Deliverer;
 
 /// Envelopes waiting for delivery; when full, the broker's delivery waits.
 const INBOX: usize = 1024;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
-}
 
 /// Consumes the held tag until shutdown.
 pub fn spawn(

@@ -8,6 +8,7 @@
 //! A broker outage makes a lane retry with backoff, up to a deadline, while its queue (bounded)
 //! absorbs or drops what arrives.
 
+use chat_common::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -190,13 +191,6 @@ async fn deliver(producer: &PushProducer, envelope: &PushEnvelope, limits: &Fano
             }
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -111,16 +111,21 @@ impl FromRequestParts<Arc<RestState>> for ClientAddr {
         parts: &mut Parts,
         state: &Arc<RestState>,
     ) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-real-ip")
-            .and_then(|value| value.to_str().ok());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        Ok(Self(client_ip(peer, forwarded, &state.trusted_proxies)))
+        Ok(Self(request_ip(parts, &state.trusted_proxies)))
     }
+}
+
+/// The address a request counts as (see [`client_ip`]), from its `X-Real-IP` and its peer.
+pub fn request_ip(parts: &Parts, trusted: &[Cidr]) -> String {
+    let forwarded = parts
+        .headers
+        .get("x-real-ip")
+        .and_then(|value| value.to_str().ok());
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    client_ip(peer, forwarded, trusted)
 }
 
 /// Whose address a request counts as: the forwarded one only from a trusted peer, and only

@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chat_proto::account::AuthenticateRequest;
 use tonic::Code;
 
 use super::SeedState;
 use super::envelope::{SeedError, code};
-use crate::rest::extract::client_ip;
+use crate::rest::extract::request_ip;
 
 /// The signed-in user making the request.
 pub struct SeedCaller {
@@ -63,14 +63,6 @@ impl FromRequestParts<Arc<SeedState>> for SeedClientAddr {
         parts: &mut Parts,
         state: &Arc<SeedState>,
     ) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-real-ip")
-            .and_then(|value| value.to_str().ok());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
-        Ok(Self(client_ip(peer, forwarded, &state.trusted_proxies)))
+        Ok(Self(request_ip(parts, &state.trusted_proxies)))
     }
 }

@@ -3,6 +3,7 @@
 //! (they sync on connect); repeats (RocketMQ delivers at least once) are dropped by
 //! conversation + seq (messages, recalls) or notification id.
 
+use chat_common::clock::now_ms;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -55,13 +56,6 @@ pub struct Deliverer {
     recent: Mutex<Recent>,
     /// Renders pushes for sessions speaking the seed's dialect.
     seed: Arc<SeedPushes>,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 impl Deliverer {

@@ -33,25 +33,24 @@ pub struct WsState {
 static SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 /// `/ws/{uid}`: as `/ws`, and the token must belong to `uid`.
-pub async fn with_uid(
-    state: State<Arc<WsState>>,
-    Path(uid): Path<String>,
-    request: Request,
-) -> Response {
-    let Ok(uid) = uid.parse::<u64>() else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad_user_id",
-            format!("`{uid}` is not a user id"),
-        );
-    };
-    connect(state, Some(uid), Dialect::Ours, request).await
+pub async fn with_uid(state: State<Arc<WsState>>, uid: Path<String>, request: Request) -> Response {
+    for_uid(state, uid, Dialect::Ours, request).await
 }
 
 /// `/api/v1/ws/{uid}/chat?token=`: the seed client's WebSocket, speaking its dialect.
 pub async fn seed_with_uid(
     state: State<Arc<WsState>>,
+    uid: Path<String>,
+    request: Request,
+) -> Response {
+    for_uid(state, uid, Dialect::Seed, request).await
+}
+
+/// A session whose token must belong to the user the path names.
+async fn for_uid(
+    state: State<Arc<WsState>>,
     Path(uid): Path<String>,
+    dialect: Dialect,
     request: Request,
 ) -> Response {
     let Ok(uid) = uid.parse::<u64>() else {
@@ -61,7 +60,7 @@ pub async fn seed_with_uid(
             format!("`{uid}` is not a user id"),
         );
     };
-    connect(state, Some(uid), Dialect::Seed, request).await
+    connect(state, Some(uid), dialect, request).await
 }
 
 /// `/ws`.
