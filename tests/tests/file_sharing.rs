@@ -40,6 +40,17 @@ fn history(api: &Api, token: &str, conversation: &str) -> Vec<Value> {
     page.body["messages"].as_array().expect("messages").clone()
 }
 
+/// The sender recalls the conversation's first message.
+fn recall_first(api: &Api, token: &str, conversation: &str) {
+    let recalled = api.call(
+        "POST",
+        &format!("/conversations/{conversation}/messages/1/recall"),
+        Some(token),
+        None,
+    );
+    assert_eq!(recalled.status, 200, "{recalled:?}");
+}
+
 fn status(api: &Api, token: &str, file: u64) -> u16 {
     download(api, Some(token), file, &[]).status
 }
@@ -82,13 +93,7 @@ fn a_picture_sent_to_a_friend_is_theirs_to_download_until_it_is_recalled() {
     assert_eq!(fetched.body, PNG, "the recipient gets the same bytes");
     assert_eq!(status(&api, &stranger, file), 404);
 
-    let recalled = api.call(
-        "POST",
-        &format!("/conversations/{conversation}/messages/1/recall"),
-        Some(&a_token),
-        None,
-    );
-    assert_eq!(recalled.status, 200, "{recalled:?}");
+    recall_first(&api, &a_token, &conversation);
     assert_eq!(
         status(&api, &b_token, file),
         404,
@@ -292,13 +297,7 @@ fn a_picture_gets_its_size_and_a_thumbnail_and_signed_addresses_for_the_browser(
         "invalid_signature"
     );
     // Every use is authorized again: after the recall the address serves nothing.
-    let recalled = api.call(
-        "POST",
-        &format!("/conversations/{conversation}/messages/1/recall"),
-        Some(&a_token),
-        None,
-    );
-    assert_eq!(recalled.status, 200, "{recalled:?}");
+    recall_first(&api, &a_token, &conversation);
     assert_eq!(fetch(&api, &url).status, 404);
     // Signed addresses never reach OpenResty's log with their signature.
     let log = std::fs::read_to_string(
@@ -306,7 +305,11 @@ fn a_picture_gets_its_size_and_a_thumbnail_and_signed_addresses_for_the_browser(
             .run_dir
             .join("openresty/logs/access.log"),
     )
-    .unwrap_or_default();
+    .expect("OpenResty's access log");
+    assert!(
+        log.contains(&format!("/api/v1/files/{file} ")),
+        "the signed downloads are in the log"
+    );
     assert!(!log.contains("sig="), "a signature was logged");
 }
 

@@ -12,15 +12,13 @@ use chat_proto::message as pb;
 use serde::Deserialize;
 use tonic::Code;
 
-use super::SeedState;
 use super::auth::SeedCaller;
 use super::body::SeedBody;
 use super::envelope::{Done, SeedError, SeedResult};
 use super::fields;
 use super::msg::SeedMessage;
+use super::{SeedState, pull};
 
-/// Messages a page (the message service's maximum).
-const MESSAGE_PAGE: u32 = 200;
 /// The most messages one group answers: the newest ones, when the client is further behind.
 const WINDOW_PAGES: usize = 5;
 /// The most groups one call names.
@@ -53,18 +51,14 @@ async fn after_message(
     let mut before = 0;
     let mut found = false;
     'pages: for _ in 0..WINDOW_PAGES {
-        let reply = state
-            .message
-            .clone()
-            .pull_messages(pb::PullMessagesRequest {
-                actor_id: user_id,
-                conversation_id: conversation_id.to_owned(),
-                seq: before,
-                direction: pb::PullDirection::Before as i32,
-                limit: MESSAGE_PAGE,
-            })
-            .await?
-            .into_inner();
+        let reply = pull::page(
+            state,
+            user_id,
+            conversation_id,
+            before,
+            pb::PullDirection::Before,
+        )
+        .await?;
         for message in reply.messages {
             if message.message_id == msg_id {
                 found = true;

@@ -13,6 +13,7 @@ mod friends;
 mod group_unread;
 mod groups;
 mod msg;
+mod pull;
 pub mod realtime;
 mod send;
 mod unread;

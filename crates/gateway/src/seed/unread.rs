@@ -12,10 +12,7 @@ use chat_proto::message as pb;
 use super::auth::SeedCaller;
 use super::envelope::{Done, SeedResult};
 use super::msg::SeedMessage;
-use super::{MAX_PAGES, SeedState};
-
-/// Messages a page (the message service's maximum).
-const MESSAGE_PAGE: u32 = 200;
+use super::{MAX_PAGES, SeedState, pull};
 
 /// The unread messages of one conversation past the first page that `SyncUnread` gave.
 async fn rest_of(
@@ -26,18 +23,14 @@ async fn rest_of(
 ) -> Result<Vec<pb_common::ChatMessage>, tonic::Status> {
     let mut messages = Vec::new();
     for _ in 0..MAX_PAGES {
-        let reply = state
-            .message
-            .clone()
-            .pull_messages(pb::PullMessagesRequest {
-                actor_id: user_id,
-                conversation_id: conversation_id.to_owned(),
-                seq: after,
-                direction: pb::PullDirection::After as i32,
-                limit: MESSAGE_PAGE,
-            })
-            .await?
-            .into_inner();
+        let reply = pull::page(
+            state,
+            user_id,
+            conversation_id,
+            after,
+            pb::PullDirection::After,
+        )
+        .await?;
         let Some(last) = reply.messages.last() else {
             break;
         };
@@ -61,7 +54,7 @@ pub async fn select_not_read_msg(
         .clone()
         .sync_unread(pb::SyncUnreadRequest {
             actor_id: caller.user_id,
-            per_conversation_limit: MESSAGE_PAGE,
+            per_conversation_limit: pull::MESSAGE_PAGE,
         })
         .await?
         .into_inner();
