@@ -45,7 +45,7 @@ impl Person {
 }
 
 #[test]
-fn two_people_become_friends_and_send_a_picture_from_the_command_line() {
+fn two_people_become_friends_send_a_picture_and_show_an_avatar_from_the_command_line() {
     let dir = Stack::load()
         .run_dir
         .join("test-logs")
@@ -99,4 +99,20 @@ fn two_people_become_friends_and_send_a_picture_from_the_command_line() {
         &fetched.display().to_string(),
     ]);
     assert_eq!(std::fs::read(&fetched).expect("the fetched file"), picture);
+
+    // Ann's picture becomes her avatar, which Bob fetches by the id her profile names.
+    let profile = ann.run(&["avatar", &file.display().to_string()]);
+    let avatar = profile[0]["avatar_file_id"].as_u64().expect("avatar id");
+    assert_ne!(avatar, 0, "{profile:?}");
+    let found = bob.run(&["search", &ann_name]);
+    assert_eq!(found[0]["user"]["avatar_file_id"], avatar, "{found:?}");
+    let fetched_avatar = dir.join("avatar.png");
+    bob.run(&[
+        "fetch",
+        &avatar.to_string(),
+        &fetched_avatar.display().to_string(),
+    ]);
+    assert_eq!(std::fs::read(&fetched_avatar).expect("the avatar"), picture);
+    let removed = ann.run(&["avatar", "--remove"]);
+    assert_eq!(removed[0]["avatar_file_id"], 0, "{removed:?}");
 }

@@ -1,6 +1,6 @@
 //! The sweeper (ADR 0011): a message service of the stack's own cluster started with a sweep
 //! age of 4 s removes an upload no message carried (its row, its object and its thumbnail)
-//! and an object no row names, and keeps a file that was sent. (The stack's own message
+//! and an object no row names, and keeps a file that was sent and one that is an avatar. (The stack's own message
 //! service sweeps after a day.)
 
 use std::time::{Duration, Instant, SystemTime};
@@ -28,6 +28,14 @@ fn uploads_never_sent_and_nameless_objects_are_swept_and_sent_files_stay() {
         ),
     );
     assert_eq!(reply.status, 200, "{reply:?}");
+    let avatar = uploaded_png(&api, &a_token);
+    let set = api.call(
+        "PUT",
+        "/me/avatar",
+        Some(&a_token),
+        Some(json!({"file_id": avatar})),
+    );
+    assert_eq!(set.status, 200, "{set:?}");
     // An object a gateway stored but never registered (killed in between), an hour old.
     let dir = objects_dir(a);
     let orphan = dir.join("0123456789abcdef0123456789abcdef");
@@ -39,8 +47,8 @@ fn uploads_never_sent_and_nameless_objects_are_swept_and_sent_files_stay() {
         .expect("age the orphan");
     assert_eq!(
         files_under(&dir).len(),
-        5,
-        "two pictures, two thumbnails, the orphan"
+        7,
+        "three pictures, three thumbnails, the orphan"
     );
 
     let cluster = TestCluster::new("sweep");
@@ -54,11 +62,13 @@ fn uploads_never_sent_and_nameless_objects_are_swept_and_sent_files_stay() {
     }
     assert_eq!(
         files_under(&dir).len(),
-        2,
-        "only the sent picture and its thumbnail are left"
+        4,
+        "only the sent picture, the avatar and their thumbnails are left"
     );
     let kept = download(&api, Some(&b_token), sent, &[]);
     assert_eq!(kept.status, 200, "{kept:?}");
+    let avatar_kept = download(&api, Some(&b_token), avatar, &[]);
+    assert_eq!(avatar_kept.status, 200, "{avatar_kept:?}");
 }
 
 /// A message service that sweeps `files_dir` every 500 ms with an age of 4 s.

@@ -2,6 +2,7 @@
 //! and search. Every method takes the acting user from the gateway's authentication, never from
 //! client-supplied names.
 
+use chat_common::files::avatar_file_id;
 use chat_proto::account as pb;
 use chat_proto::common::{Relation, UserProfile};
 
@@ -25,6 +26,7 @@ pub fn profile(row: &UserRow) -> UserProfile {
         username: row.username.clone(),
         nickname: row.nickname.clone(),
         avatar_url: row.avatar_url.clone(),
+        avatar_file_id: avatar_file_id(&row.avatar_url),
         bio: row.bio.clone(),
         last_seen_ms: row.last_seen_ms,
         online: false,

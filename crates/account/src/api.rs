@@ -9,6 +9,7 @@ use chat_proto::push::push::Payload;
 use tonic::{Request, Response, Status};
 
 use crate::accounts::Accounts;
+use crate::avatars;
 use crate::friends::Friends;
 use crate::groups::Groups;
 use crate::notify::Notifier;
@@ -315,6 +316,15 @@ impl Account for AccountApi {
             .friend_ids(request.into_inner().user_id)
             .await?;
         Ok(Response::new(pb::FriendIdsResponse { friend_ids }))
+    }
+
+    async fn set_avatar(
+        &self,
+        request: Request<pb::SetAvatarRequest>,
+    ) -> Result<Response<pb::SetAvatarResponse>, Status> {
+        Ok(Response::new(
+            avatars::set(&self.accounts, &self.groups, request.into_inner()).await?,
+        ))
     }
 
     async fn create_group(

@@ -3,6 +3,7 @@
 //! muting, ownership transfer and a member limit. Every change that touches membership locks the
 //! group row first and bumps its membership version.
 
+use chat_common::files::avatar_file_id;
 use chat_proto::account as pb;
 use chat_proto::account::NotificationKind as Kind;
 use chat_proto::common::PageRequest;
@@ -39,7 +40,7 @@ pub struct Groups {
     pub stamps: Stamps,
 }
 
-fn not_found(group_id: u64) -> AccountError {
+pub(crate) fn not_found(group_id: u64) -> AccountError {
     AccountError::NotFound(format!("no group {group_id}"))
 }
 
@@ -76,12 +77,13 @@ fn mode_of(code: u8) -> pb::JoinMode {
 }
 
 /// The group as a caller sees it: never its password.
-fn view(group: &GroupRow, my_role: Option<u8>) -> pb::Group {
+pub(crate) fn view(group: &GroupRow, my_role: Option<u8>) -> pb::Group {
     pb::Group {
         group_id: group.id,
         name: group.name.clone(),
         description: group.description.clone(),
         avatar_url: group.avatar_url.clone(),
+        avatar_file_id: avatar_file_id(&group.avatar_url),
         join_mode: mode_of(group.join_mode) as i32,
         owner_id: group.owner_id,
         member_count: group.member_count,
@@ -129,7 +131,7 @@ impl Groups {
         Ok(self.stamps.touch(Subject::Group(group_id)).await?)
     }
 
-    async fn members_except(&self, group_id: u64, except: &[u64]) -> Vec<u64> {
+    pub(crate) async fn members_except(&self, group_id: u64, except: &[u64]) -> Vec<u64> {
         match store::member_ids(&self.db, group_id, now_ms()).await {
             Ok((ids, _)) => ids.into_iter().filter(|id| !except.contains(id)).collect(),
             Err(error) => {
@@ -185,7 +187,7 @@ impl Groups {
             .ok_or_else(|| AccountError::Forbidden("you are not a member of this group".into()))
     }
 
-    async fn require_role(
+    pub(crate) async fn require_role(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         group_id: u64,

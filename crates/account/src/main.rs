@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod auth;
+mod avatars;
 mod config;
 mod error;
 mod friends;

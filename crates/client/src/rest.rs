@@ -209,6 +209,19 @@ impl Rest {
         decode(&path, &reply)
     }
 
+    /// Makes my image upload `file_id` my avatar (None: no avatar); answers my profile.
+    pub async fn set_avatar(&self, file_id: Option<u64>) -> Result<User, RestError> {
+        let path = "/me/avatar";
+        let reply = match file_id {
+            Some(file_id) => {
+                let body = json!({ "file_id": file_id }).to_string().into_bytes();
+                self.exchange(Method::PUT, path, Some(body)).await?
+            }
+            None => self.exchange(Method::DELETE, path, None).await?,
+        };
+        decode(path, &reply)
+    }
+
     /// The bytes of a file I may read.
     pub async fn download(&self, file_id: u64) -> Result<bytes::Bytes, RestError> {
         self.transfer(Method::GET, &format!("/files/{file_id}"), None)

@@ -13,6 +13,9 @@ pub struct User {
     pub nickname: String,
     #[serde(default)]
     pub avatar_url: String,
+    /// The image upload that is the avatar (0: none, or an address from older data).
+    #[serde(default)]
+    pub avatar_file_id: u64,
     #[serde(default)]
     pub bio: String,
     #[serde(default)]
@@ -84,6 +87,9 @@ pub struct Group {
     pub description: String,
     #[serde(default)]
     pub avatar_url: String,
+    /// The image upload that is the avatar (0: none, or an address from older data).
+    #[serde(default)]
+    pub avatar_file_id: u64,
     #[serde(default)]
     pub join_mode: String,
     #[serde(default)]

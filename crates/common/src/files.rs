@@ -15,6 +15,16 @@ pub fn download_path(file_id: u64) -> String {
     format!("/api/v1/files/{file_id}")
 }
 
+/// The upload an avatar address names: the exact [`download_path`] of a file. Older data keeps
+/// external http(s) addresses, which name none (0), as does an empty address.
+pub fn avatar_file_id(avatar_url: &str) -> u64 {
+    avatar_url
+        .strip_prefix("/api/v1/files/")
+        .filter(|id| !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Where a gateway serves a stored image's thumbnail.
 pub fn thumbnail_path(file_id: u64) -> String {
     format!("/api/v1/files/{file_id}/thumbnail")
@@ -32,5 +42,16 @@ mod tests {
         assert!(!is_file_name(""));
         assert!(!is_file_name("a\u{7}b"));
         assert!(!is_file_name("a\nb"));
+    }
+
+    #[test]
+    fn only_a_download_path_names_an_avatar_upload() {
+        assert_eq!(avatar_file_id(&download_path(42)), 42);
+        assert_eq!(avatar_file_id(""), 0);
+        assert_eq!(avatar_file_id("https://cdn.example/api/v1/files/42"), 0);
+        assert_eq!(avatar_file_id("/api/v1/files/42/thumbnail"), 0);
+        assert_eq!(avatar_file_id("/api/v1/files/+42"), 0);
+        assert_eq!(avatar_file_id("/api/v1/files/"), 0);
+        assert_eq!(avatar_file_id("/api/v1/files/99999999999999999999999"), 0);
     }
 }

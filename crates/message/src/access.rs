@@ -151,6 +151,11 @@ impl Access {
         }
     }
 
+    /// The account service, for the calls that change something there on a user's behalf.
+    pub fn account(&self) -> AccountClient<Channel> {
+        self.inner.account.clone()
+    }
+
     /// The stamp of `subject`, or `None` with `usable = false` when Redis cannot say (then
     /// nothing is cached or trusted).
     async fn stamp(&self, subject: Subject) -> (Stamp, bool) {

@@ -128,4 +128,13 @@ impl Message for MessageApi {
             self.service.authorize_file(request.into_inner()).await?,
         ))
     }
+
+    async fn set_avatar(
+        &self,
+        request: Request<chat_proto::account::SetAvatarRequest>,
+    ) -> Result<Response<chat_proto::account::SetAvatarResponse>, Status> {
+        Ok(Response::new(
+            self.service.set_avatar(request.into_inner()).await?,
+        ))
+    }
 }

@@ -1,5 +1,6 @@
 //! Queries on `users`.
 
+use chat_common::mysql::begin;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult, Statement, Value,
 };
@@ -184,6 +185,34 @@ impl Users {
             ))
             .await?;
         Ok(())
+    }
+
+    /// Replaces the avatar address, answering the one it replaced (None: no such user). The row
+    /// is locked between the two, so concurrent changes each learn exactly what they replaced.
+    pub async fn swap_avatar(
+        &self,
+        id: u64,
+        avatar_url: &str,
+        now_ms: i64,
+    ) -> Result<Option<String>, DbErr> {
+        let tx = begin(&self.db).await?;
+        let Some(row) = tx
+            .query_one_raw(statement(
+                "SELECT avatar_url FROM users WHERE id = ? FOR UPDATE",
+                [id.into()],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let previous: String = row.try_get("", "avatar_url")?;
+        tx.execute_raw(statement(
+            "UPDATE users SET avatar_url = ?, updated_at_ms = ? WHERE id = ?",
+            [avatar_url.into(), now_ms.into(), id.into()],
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Some(previous))
     }
 
     /// Replaces the password hash.

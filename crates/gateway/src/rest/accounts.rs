@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::RestState;
+use super::avatars::refuse_address;
 use super::error::ApiError;
 use super::extract::{Caller, ClientAddr, JsonBody, QueryParams};
 
@@ -22,6 +23,7 @@ pub fn user_json(user: &UserProfile) -> Value {
         "username": user.username,
         "nickname": user.nickname,
         "avatar_url": user.avatar_url,
+        "avatar_file_id": user.avatar_file_id,
         "bio": user.bio,
         "last_seen_ms": user.last_seen_ms,
         "online": user.online,
@@ -140,13 +142,14 @@ pub async fn update_me(
     caller: Caller,
     JsonBody(body): JsonBody<ProfileUpdate>,
 ) -> Result<Json<Value>, ApiError> {
+    refuse_address(body.avatar_url.as_deref(), "/me/avatar")?;
     let user = state
         .account
         .clone()
         .update_profile(pb::UpdateProfileRequest {
             actor_id: caller.user_id,
             nickname: body.nickname,
-            avatar_url: body.avatar_url,
+            avatar_url: None,
             bio: body.bio,
         })
         .await?

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::RestState;
 use super::accounts::user_json;
+use super::avatars::refuse_address;
 use super::error::ApiError;
 use super::extract::{Caller, IdPair, IdPath, JsonBody, QueryParams};
 use super::friends::Page;
@@ -49,12 +50,13 @@ fn role_name(role: i32) -> &'static str {
     }
 }
 
-fn group_json(group: &pb::Group) -> Value {
+pub fn group_json(group: &pb::Group) -> Value {
     json!({
         "group_id": group.group_id,
         "name": group.name,
         "description": group.description,
         "avatar_url": group.avatar_url,
+        "avatar_file_id": group.avatar_file_id,
         "join_mode": mode_name(group.join_mode),
         "owner_id": group.owner_id,
         "member_count": group.member_count,
@@ -97,8 +99,7 @@ pub struct NewGroup {
     name: String,
     #[serde(default)]
     description: String,
-    #[serde(default)]
-    avatar_url: String,
+    avatar_url: Option<String>,
     join_mode: String,
     #[serde(default)]
     password: String,
@@ -111,6 +112,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<NewGroup>,
 ) -> Result<impl IntoResponse, ApiError> {
+    refuse_address(body.avatar_url.as_deref(), "/groups/{id}/avatar")?;
     let group = state
         .account
         .clone()
@@ -118,7 +120,7 @@ pub async fn create(
             actor_id: caller.user_id,
             name: body.name,
             description: body.description,
-            avatar_url: body.avatar_url,
+            avatar_url: String::new(),
             join_mode: parse_mode(&body.join_mode)? as i32,
             password: body.password,
             initial_member_ids: body.member_ids,
@@ -183,6 +185,7 @@ pub async fn update(
     IdPath(id): IdPath,
     JsonBody(body): JsonBody<GroupChange>,
 ) -> Result<Json<Value>, ApiError> {
+    refuse_address(body.avatar_url.as_deref(), "/groups/{id}/avatar")?;
     let join_mode = match body.join_mode.as_deref() {
         Some(mode) => Some(parse_mode(mode)? as i32),
         None => None,
@@ -195,7 +198,7 @@ pub async fn update(
             group_id: id,
             name: body.name,
             description: body.description,
-            avatar_url: body.avatar_url,
+            avatar_url: None,
             join_mode,
             password: body.password,
         })

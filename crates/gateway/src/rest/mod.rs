@@ -2,6 +2,7 @@
 //! call authorized by the account service for the exact resource it touches.
 
 mod accounts;
+mod avatars;
 pub mod cidr;
 pub mod error;
 pub mod extract;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::message::message_client::MessageClient;
 use tonic::transport::Channel;
@@ -48,6 +49,10 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
             "/me/password",
             axum::routing::put(accounts::change_password),
         )
+        .route(
+            "/me/avatar",
+            put(avatars::set_mine).delete(avatars::clear_mine),
+        )
         .route("/users", get(accounts::users))
         .route("/users/search", get(accounts::search))
         .route("/friends", get(friends::list_friends))
@@ -72,6 +77,10 @@ pub fn router(state: RestState, body_limit: usize, cors_origins: &[String]) -> R
             get(groups::get)
                 .patch(groups::update)
                 .delete(groups::dissolve),
+        )
+        .route(
+            "/groups/{id}/avatar",
+            put(avatars::set_group).delete(avatars::clear_group),
         )
         .route("/groups/{id}/members", get(groups::members))
         .route(

@@ -26,15 +26,27 @@ impl Service {
         if file_id == 0 {
             return Ok(None);
         }
+        let row = self.own_upload(sender, file_id).await?;
+        fill(body, &row)?;
+        Ok(Some(file_id))
+    }
+
+    /// `uploader`'s upload `file_id`, when it may still be put to use: already referenced, or
+    /// young enough that the sweeper cannot be removing it.
+    pub(super) async fn own_upload(
+        &self,
+        uploader: u64,
+        file_id: u64,
+    ) -> Result<FileRow, ServiceError> {
         let row = files::by_id(&self.db, file_id)
             .await?
             // Someone else's file is refused like a missing one, so ids cannot be probed.
-            .filter(|row| row.uploader_id == sender)
+            .filter(|row| row.uploader_id == uploader)
             .ok_or_else(|| {
                 ServiceError::invalid("unknown_file", format!("you have no file {file_id}"))
             })?;
-        // The sweeper removes unreferenced uploads at twice this age, so a send can never
-        // reference a file being swept.
+        // The sweeper removes unreferenced uploads at twice this age, so a send (or an avatar)
+        // can never reference a file being swept.
         let sendable_ms =
             i64::try_from(self.rules.file_sendable_for.as_millis()).unwrap_or(i64::MAX);
         if row.referenced == 0 && now_ms() - row.created_at_ms > sendable_ms {
@@ -43,8 +55,7 @@ impl Service {
                 format!("file {file_id} was uploaded too long ago to be sent; upload it again"),
             ));
         }
-        fill(body, &row)?;
-        Ok(Some(file_id))
+        Ok(row)
     }
 }
 

@@ -1,10 +1,12 @@
 //! Who may download a file: its uploader, and whoever may read a conversation in which a
 //! message that was not recalled carries it (`authorize_read`: the two ends of a 1:1
-//! conversation, the current members of a group, so a kick or a leave takes effect at once).
+//! conversation, the current members of a group, so a kick or a leave takes effect at once);
+//! and an avatar, by every signed-in user.
 
 use chat_common::ServiceError;
 use chat_proto::message as pb;
 
+use super::avatar::is_avatar_ref;
 use super::info;
 use crate::conversation::ConversationId;
 use crate::service::Service;
@@ -30,6 +32,10 @@ impl Service {
         for conversation in
             files::conversations_of(&self.db, request.file_id, MAX_CONVERSATIONS).await?
         {
+            // An avatar is shown to everyone who sees its user or group: any signed-in user.
+            if is_avatar_ref(&conversation) {
+                return Ok(info(row));
+            }
             let Ok(conversation) = ConversationId::parse(&conversation) else {
                 tracing::warn!(%conversation, file = request.file_id, "a file ref names no conversation");
                 continue;

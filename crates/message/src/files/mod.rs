@@ -1,9 +1,10 @@
 //! Files (ADR 0011): the gateway stores the bytes in object storage, then registers them here
-//! within the uploader's quota (this file); a message carries one by id (`attach`), and every
-//! download asks here first (`authorize`).
+//! within the uploader's quota (this file); a message carries one by id (`attach`), a user or
+//! group shows one as its avatar (`avatar`), and every download asks here first (`authorize`).
 
 mod attach;
 mod authorize;
+mod avatar;
 pub mod sweep;
 
 use chat_common::ServiceError;

@@ -115,6 +115,45 @@ pub async fn conversations_of(
     Ok(refs.into_iter().map(|r| r.conversation_id).collect())
 }
 
+/// Keeps `file_id` as the avatar `owner` names (a `file_refs` row with seq 0) and marks it
+/// referenced, so the sweeper leaves it; whether the row is new (false: it already was).
+pub async fn claim_avatar(
+    db: &DatabaseConnection,
+    file_id: u64,
+    owner: &str,
+) -> Result<bool, DbErr> {
+    let tx = db.begin().await?;
+    let inserted = tx
+        .execute_raw(statement(
+            "INSERT IGNORE INTO file_refs (file_id, conversation_id, seq) VALUES (?, ?, 0)",
+            [file_id.into(), owner.into()],
+        ))
+        .await?
+        .rows_affected()
+        == 1;
+    tx.execute_raw(statement(
+        "UPDATE files SET referenced = 1 WHERE id = ? AND referenced = 0",
+        [file_id.into()],
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// Forgets that `file_id` is the avatar `owner` names.
+pub async fn release_avatar(
+    db: &DatabaseConnection,
+    file_id: u64,
+    owner: &str,
+) -> Result<(), DbErr> {
+    db.execute_raw(statement(
+        "DELETE FROM file_refs WHERE file_id = ? AND conversation_id = ? AND seq = 0",
+        [file_id.into(), owner.into()],
+    ))
+    .await
+    .map(drop)
+}
+
 /// A file the sweeper may remove.
 #[derive(Debug, FromQueryResult)]
 pub struct Unreferenced {

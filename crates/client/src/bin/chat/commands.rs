@@ -68,12 +68,7 @@ pub async fn run(server: Option<String>, command: Command) -> Result<(), CliErro
         } => {
             let (rest, _) = signed_in(server, &path)?;
             let (target_kind, target_id) = parse_target(&to).map_err(CliError::Usage)?;
-            let bytes = std::fs::read(&file)
-                .map_err(|error| CliError::Usage(format!("{}: {error}", file.display())))?;
-            let name = file.file_name().map_or_else(
-                || "file".to_owned(),
-                |name| name.to_string_lossy().into_owned(),
-            );
+            let (name, bytes) = read_file(&file)?;
             let uploaded = rest.upload(file_kind(kind), &name, bytes).await?;
             let request = SendRequest {
                 kind: target_kind,
@@ -90,6 +85,17 @@ pub async fn run(server: Option<String>, command: Command) -> Result<(), CliErro
                 .map_err(|error| CliError::Usage(format!("{}: {error}", out.display())))?;
             eprintln!("{} bytes written to {}", bytes.len(), out.display());
             Ok(())
+        }
+        Command::Avatar { path: file, .. } => {
+            let (rest, _) = signed_in(server, &path)?;
+            let file_id = match file {
+                Some(file) => {
+                    let (name, bytes) = read_file(&file)?;
+                    Some(rest.upload(FileKind::Image, &name, bytes).await?.file_id)
+                }
+                None => None,
+            };
+            print_json(&rest.set_avatar(file_id).await?)
         }
         Command::Search { text } => {
             let (rest, _) = signed_in(server, &path)?;
@@ -225,6 +231,17 @@ fn parse_target(to: &str) -> Result<(ConversationKind, u64), String> {
         Ok(id) if id > 0 => Ok((kind, id)),
         _ => Err(format!("{to:?} is neither a user id nor g:<group id>")),
     }
+}
+
+/// A file's name (its last path component) and bytes.
+fn read_file(file: &std::path::Path) -> Result<(String, Vec<u8>), CliError> {
+    let bytes = std::fs::read(file)
+        .map_err(|error| CliError::Usage(format!("{}: {error}", file.display())))?;
+    let name = file.file_name().map_or_else(
+        || "file".to_owned(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    Ok((name, bytes))
 }
 
 fn file_kind(kind: Kind) -> FileKind {

@@ -68,6 +68,16 @@ enum Command {
         /// Where to write it (an existing file is replaced).
         out: std::path::PathBuf,
     },
+    /// Make a picture (PNG, JPEG, GIF, WebP) my avatar, which every signed-in user sees; prints
+    /// my profile as JSON.
+    Avatar {
+        /// The picture to upload.
+        #[arg(required_unless_present = "remove")]
+        path: Option<std::path::PathBuf>,
+        /// Remove my avatar instead.
+        #[arg(long, conflicts_with = "path")]
+        remove: bool,
+    },
     /// Find users by username or nickname; one JSON object per line with how each relates to
     /// me.
     Search {
