@@ -764,6 +764,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make one of my image uploads my avatar
+         * @description The previous uploaded avatar is no longer kept alive by being one (the daily clean-up removes it unless a message carries it).
+         */
+        put: operations["setMyAvatar"];
+        post?: never;
+        /** Remove my avatar */
+        delete: operations["clearMyAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/{id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make one of my image uploads the group's avatar (owner or admin)
+         * @description Members are told with a group_updated notification.
+         */
+        put: operations["setGroupAvatar"];
+        post?: never;
+        /** Remove the group's avatar (owner or admin) */
+        delete: operations["clearGroupAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -778,7 +822,13 @@ export interface components {
             user_id: number;
             username: string;
             nickname: string;
+            /** @description The avatar's address: `/api/v1/files/{avatar_file_id}` for an uploaded avatar (fetch it through POST /files/{id}/url), an external http(s) address kept from older data, or empty for none. Set with PUT /me/avatar. */
             avatar_url?: string;
+            /**
+             * Format: uint64
+             * @description The uploaded image that is the avatar; 0 when there is none or the avatar is an external address from older data. Every signed-in user may download an avatar and its thumbnail.
+             */
+            avatar_file_id?: number;
             bio?: string;
             /** @description When the user last went offline (ms since the epoch; 0 = never seen). */
             last_seen_ms?: number;
@@ -807,7 +857,13 @@ export interface components {
             group_id?: number;
             name?: string;
             description?: string;
+            /** @description The avatar's address: `/api/v1/files/{avatar_file_id}` for an uploaded avatar (fetch it through POST /files/{id}/url), an external http(s) address kept from older data, or empty for none. Set with PUT /groups/{id}/avatar. */
             avatar_url?: string;
+            /**
+             * Format: uint64
+             * @description The uploaded image that is the avatar; 0 when there is none or the avatar is an external address from older data. Every signed-in user may download an avatar and its thumbnail.
+             */
+            avatar_file_id?: number;
             /** @enum {string} */
             join_mode?: "open" | "approval" | "invite_only" | "password";
             owner_id?: number;
@@ -1123,7 +1179,7 @@ export interface operations {
             content: {
                 "application/json": {
                     nickname?: string;
-                    /** @description http(s) URL or empty */
+                    /** @description Refused (400 avatar_is_an_upload): an avatar is an uploaded image, set with PUT /me/avatar. */
                     avatar_url?: string;
                     bio?: string;
                 };
@@ -1608,6 +1664,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
+                    /** @description Refused (400 avatar_is_an_upload): set the avatar with PUT /groups/{id}/avatar. */
                     avatar_url?: string;
                     /** @enum {string} */
                     join_mode: "open" | "approval" | "invite_only" | "password";
@@ -1706,6 +1763,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    /** @description Refused (400 avatar_is_an_upload): set the avatar with PUT /groups/{id}/avatar. */
                     avatar_url?: string;
                     /** @enum {string} */
                     join_mode?: "open" | "approval" | "invite_only" | "password";
@@ -2632,6 +2690,124 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+        };
+    };
+    setMyAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uint64
+                     * @description An image upload of the caller's (POST /files?kind=image), sent or not, uploaded within the last 12 hours or already in use.
+                     */
+                    file_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+        };
+    };
+    clearMyAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            401: components["responses"]["Error"];
+        };
+    };
+    setGroupAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uint64
+                     * @description An image upload of the caller's (POST /files?kind=image), sent or not, uploaded within the last 12 hours or already in use.
+                     */
+                    file_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group?: components["schemas"]["Group"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    clearGroupAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        group?: components["schemas"]["Group"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
         };
     };
 }

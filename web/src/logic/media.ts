@@ -3,10 +3,10 @@
 import type { Content, FileInfo, FileKind, SignedFileUrls } from '../api/types';
 
 /** The picture types the server takes as kind=image; anything else goes as a file. */
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+export const IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export function uploadKindOf(mime: string): FileKind {
-  return IMAGE_TYPES.has(mime.toLowerCase()) ? 'image' : 'file';
+  return IMAGE_TYPES.includes(mime.toLowerCase()) ? 'image' : 'file';
 }
 
 /** The `name` query: no control characters, 1 to 255 characters. */

@@ -1,12 +1,13 @@
 // Wires the connection to the stores: it starts with a session and ends with it, and routes
 // every server frame to the store that owns it.
-import { effect, signal } from '@preact/signals';
+import { effect, signal, untracked } from '@preact/signals';
 import { api, call } from '../api/client';
 import { t } from '../i18n';
 import { totalUnread } from '../logic/conversations';
 import { Connection, socketUrl, type ConnectionState } from '../ws/connection';
 import type { ServerFrame } from '../ws/frames';
 import * as chat from './chat';
+import { resetAvatarChanges } from './avatars';
 import { blocked } from './blocks';
 import { onGroupNotification, resetGroupAdmin } from './groupAdmin';
 import { loadGroups, resetGroups } from './groups';
@@ -14,7 +15,7 @@ import { loadNotifications, onNotification, resetNotifications } from './notific
 import { endSession, refreshMe, session, setUnauthorizedHandler } from './session';
 import { applyPresence, friends, incoming, loadFriends, loadRequests, outgoing, searchHits } from './social';
 import { onTyping, resetTyping, stopTyping } from './typing';
-import { remarks, users } from './users';
+import { rememberUsers, remarks, users } from './users';
 
 export const connection = signal<ConnectionState>('stopped');
 /** A short-lived error line for the user (already translated). */
@@ -102,6 +103,7 @@ function stop(): void {
   resetGroupAdmin();
   resetTyping();
   resetNotifications();
+  resetAvatarChanges();
 }
 
 /** Called once by main.tsx. */
@@ -114,7 +116,11 @@ export function startApp(): void {
     if (key === running) return;
     if (running) stop();
     running = key;
-    if (s) start(s.userId, s.token);
+    if (!s) return;
+    // My own name and picture before the first hello's GET /me (the users cache is emptied on
+    // stop); untracked, or every change to the cache would run this effect again.
+    untracked(() => rememberUsers([s.user]));
+    start(s.userId, s.token);
   });
   // The tab title carries the unread count, for a chat left in a background tab.
   effect(() => {

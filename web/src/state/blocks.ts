@@ -3,6 +3,7 @@ import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { User } from '../api/types';
 import { loadFriends, loadRequests, refreshSearch, setRelation } from './social';
+import { rememberUsers } from './users';
 
 export const blocked = signal<readonly User[]>([]);
 
@@ -15,6 +16,7 @@ export async function loadBlocks(): Promise<void> {
     cursor = page.next_cursor || undefined;
   } while (cursor);
   blocked.value = all;
+  rememberUsers(all);
 }
 
 export async function block(userId: number): Promise<void> {

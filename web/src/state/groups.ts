@@ -3,6 +3,7 @@
 import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { Group, GroupMember, GroupPatch } from '../api/types';
+import { avatarFileOf } from '../logic/avatars';
 import { rememberUsers } from './users';
 
 export type JoinMode = NonNullable<Group['join_mode']>;
@@ -44,6 +45,11 @@ export function groupName(groupId: number): string | null {
   return groups.value.find((g) => g.group_id === groupId)?.name ?? null;
 }
 
+/** The file of a group's picture as the group list last said (members hear `group_updated`). */
+export function groupAvatar(groupId: number): number {
+  return avatarFileOf(groups.value.find((g) => g.group_id === groupId));
+}
+
 export type NewGroup = { name: string; join_mode: JoinMode; password?: string; member_ids: number[] };
 
 export async function createGroup(g: NewGroup): Promise<Group | undefined> {
@@ -59,6 +65,14 @@ export async function createGroup(g: NewGroup): Promise<Group | undefined> {
 /** Name, description, join mode (and its password) by the owner or an admin; the members hear `group_updated`. */
 export async function updateGroup(groupId: number, patch: GroupPatch): Promise<void> {
   await call(api.PATCH('/groups/{id}', { params: { path: { id: groupId } }, body: patch }));
+  await loadGroups();
+}
+
+/** Makes one of my image uploads the group's picture, or removes it (null); owner or admin. */
+export async function setGroupAvatar(groupId: number, fileId: number | null): Promise<void> {
+  const params = { params: { path: { id: groupId } } };
+  if (fileId === null) await call(api.DELETE('/groups/{id}/avatar', params));
+  else await call(api.PUT('/groups/{id}/avatar', { ...params, body: { file_id: fileId } }));
   await loadGroups();
 }
 

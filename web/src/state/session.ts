@@ -92,3 +92,11 @@ export async function updateProfile(patch: ProfilePatch): Promise<User> {
   setUser(user);
   return user;
 }
+
+/** Makes one of my image uploads my picture, or removes it (null); my own views show it at once
+ * (the users cache), friends when they next load their friend list. */
+export async function setMyAvatar(fileId: number | null): Promise<User> {
+  const user = fileId === null ? await call(api.DELETE('/me/avatar')) : await call(api.PUT('/me/avatar', { body: { file_id: fileId } }));
+  setUser(user);
+  return user;
+}

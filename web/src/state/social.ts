@@ -66,6 +66,7 @@ export async function searchUsers(q: string): Promise<void> {
   const answer = await call(api.GET('/users/search', { params: { query: { q: query, limit: 20 } } }));
   const hits = (answer.hits ?? []).filter((h): h is SearchHit => !!h.user && !!h.relation);
   searchHits.value = hits;
+  rememberUsers(hits.map((h) => h.user));
 }
 
 /** The search again, for relations the client cannot work out (what an unblock leaves). */

@@ -2,6 +2,7 @@
 import { signal } from '@preact/signals';
 import { api, call } from '../api/client';
 import type { User } from '../api/types';
+import { avatarFileOf } from '../logic/avatars';
 
 export const users = signal<Readonly<Record<number, User>>>({});
 /** My remarks for my friends (set by the friend list): shown instead of their nicknames. */
@@ -15,7 +16,8 @@ export function rememberUsers(list: readonly (User | undefined)[]): void {
   let changed = false;
   for (const u of list) {
     if (!u) continue;
-    next[u.user_id] = { ...next[u.user_id], ...u };
+    // Every User the API sends is whole: one without a picture has none now (0), whatever was known.
+    next[u.user_id] = { ...next[u.user_id], ...u, avatar_file_id: avatarFileOf(u) };
     changed = true;
   }
   if (changed) users.value = next;
@@ -45,4 +47,9 @@ export function displayName(id: number): string {
   if (remark) return remark;
   const u = users.value[id];
   return u ? u.nickname || u.username : `#${id}`;
+}
+
+/** The file of a user's picture as last heard (0: none, or not known yet: the letter shows). */
+export function userAvatar(id: number): number {
+  return avatarFileOf(users.value[id]);
 }

@@ -7,7 +7,7 @@ import { session } from '../state/session';
 import { friends } from '../state/social';
 import { Avatar } from './Avatar';
 import { Composer, focusComposer } from './Composer';
-import { conversationTitle } from './ConversationList';
+import { conversationTitle, conversationWith } from './ConversationList';
 import { ImageViewer } from './ImageViewer';
 import { MessageList } from './MessageList';
 import { Presence } from './Presence';
@@ -20,7 +20,8 @@ export function ChatView({ id }: { id: string }) {
   const me = session.value?.userId ?? 0;
   const peer = peerOf(id, me);
   const kind = id.startsWith('g:') ? 'group' : 'direct';
-  const title = conversationTitle({ conversation_id: id, kind, target_id: peer ?? Number(id.slice(2)) }, me);
+  const named = { conversation_id: id, kind, target_id: peer ?? Number(id.slice(2)) } as const;
+  const title = conversationTitle(named, me);
   const member = kind === 'direct' || inGroup(Number(id.slice(2)));
   const choosing = selection.value?.id === id;
   // On a phone the list comes back: the focus goes to this conversation in it, not to the page.
@@ -46,7 +47,7 @@ export function ChatView({ id }: { id: string }) {
         <button type="button" class="icon back" data-testid="back-button" aria-label={t('back')} onClick={back}>
           ‹
         </button>
-        <Avatar id={peer ?? 0} name={title} />
+        <Avatar {...conversationWith(named, me)} name={title} />
         <div class="who">
           <strong data-testid="chat-title">{title}</strong>
           {friend && <Presence user={friend} />}

@@ -9,9 +9,18 @@ import { displayName } from '../state/users';
 import { Avatar } from './Avatar';
 import { contentText, shortTime } from './format';
 
-export function conversationTitle(c: Pick<Conversation, 'conversation_id' | 'kind' | 'target_id'>, me: number): string {
-  if (c.kind === 'group') return groupName(c.target_id) ?? `#${c.target_id}`;
-  return displayName(peerOf(c.conversation_id, me) ?? c.target_id);
+type Named = Pick<Conversation, 'conversation_id' | 'kind' | 'target_id'>;
+
+/** Whom a conversation is with: the group, or the peer of a direct one. */
+export function conversationWith(c: Named, me: number): { id: number; group: boolean } {
+  if (c.kind === 'group') return { id: c.target_id, group: true };
+  return { id: peerOf(c.conversation_id, me) ?? c.target_id, group: false };
+}
+
+export function conversationTitle(c: Named, me: number): string {
+  const who = conversationWith(c, me);
+  if (who.group) return groupName(who.id) ?? `#${who.id}`;
+  return displayName(who.id);
 }
 
 function Item({ c, me }: { c: Conversation; me: number }) {
@@ -28,7 +37,7 @@ function Item({ c, me }: { c: Conversation; me: number }) {
         data-conversation-id={c.conversation_id}
         onClick={() => void chat.open(c.conversation_id).catch(report)}
       >
-        <Avatar id={c.target_id} name={title} />
+        <Avatar {...conversationWith(c, me)} name={title} />
         <span class="conv-body">
           <span class="conv-top">
             <strong class="conv-title">{title}</strong>

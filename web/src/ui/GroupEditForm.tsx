@@ -2,10 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group } from '../api/types';
 import { t } from '../i18n';
 import { updateGroup, type JoinMode } from '../state/groups';
+import { AvatarPicker } from './AvatarPicker';
 import { JoinModeFields } from './JoinModeFields';
 import { useAction } from './useAction';
 
-/** The owner's and admins' form for a group's name, description and join mode (PATCH /groups/{id}). */
+/** The owner's and admins' form for a group's picture (PUT/DELETE /groups/{id}/avatar, at once),
+ * name, description and join mode (PATCH /groups/{id}, with Save). */
 export function GroupEditForm({ group }: { group: Group }) {
   const id = group.group_id ?? 0;
   const [open, setOpen] = useState(false);
@@ -64,6 +66,8 @@ export function GroupEditForm({ group }: { group: Group }) {
       }}
       onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
     >
+      {/* The picture changes at once (its own request), not with Save. */}
+      <AvatarPicker target={{ kind: 'group', id }} id={id} name={group.name ?? `#${id}`} testid="group-edit" />
       <label>
         {t('groupName')}
         <input required maxLength={64} ref={first} data-testid="group-edit-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />

@@ -16,7 +16,7 @@ function Item({ group }: { group: Group }) {
   return (
     <li class="group" data-testid="group-item" data-group-name={name}>
       <div class="row">
-        <Avatar id={id} name={name} />
+        <Avatar id={id} name={name} group />
         <span class="row-body">
           <strong>{name}</strong>
           <small class="muted">

@@ -6,6 +6,7 @@ import { invite, leave, members } from '../state/groups';
 import { session } from '../state/session';
 import { friends } from '../state/social';
 import { displayName } from '../state/users';
+import { Avatar } from './Avatar';
 import { shortTime } from './format';
 import { GroupEditForm } from './GroupEditForm';
 import { JoinRequests } from './JoinRequests';
@@ -34,6 +35,7 @@ export function GroupMembers({ group }: { group: Group }) {
           return (
             <li key={userId} class="member" data-testid="group-member" data-username={m.user?.username} data-role={m.role ?? 'member'} data-muted={muted ? 'true' : 'false'}>
               <span class="member-who">
+                <Avatar id={userId} name={name} size="small" />
                 <span>{name}</span>
                 <span class="pill" data-testid="member-role">
                   {t(`role_${m.role ?? 'member'}`)}

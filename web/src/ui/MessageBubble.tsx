@@ -2,6 +2,7 @@ import type { Content } from '../api/types';
 import { t } from '../i18n';
 import type { OwnStatus } from '../logic/outbox';
 import { displayName } from '../state/users';
+import { Avatar } from './Avatar';
 import { shortTime } from './format';
 import { MessageActions } from './MessageActions';
 import { MessageContent } from './MessageContent';
@@ -30,20 +31,10 @@ const statusLabel: Record<OwnStatus, () => string> = {
 };
 
 export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq, status, readBy, onRetry, selected, onSelect }: Props) {
-  return (
-    <div
-      class={`msg ${mine ? 'mine' : 'theirs'}${content.type === 'recalled' ? ' recalled' : ''}${onSelect ? ' choosing' : ''}`}
-      data-testid="message"
-      data-seq={seq ?? ''}
-      data-mine={mine ? 'true' : 'false'}
-      data-status={status ?? ''}
-      data-read-by={readBy ?? undefined}
-      data-selected={onSelect ? String(!!selected) : undefined}
-    >
-      {onSelect && (
-        <input type="checkbox" class="pick" data-testid="message-select" aria-label={t('selectMessage')} checked={!!selected} onChange={onSelect} />
-      )}
-      {showSender && !mine && <span class="sender">{displayName(senderId)}</span>}
+  const sender = showSender && !mine;
+  const body = (
+    <>
+      {sender && <span class="sender">{displayName(senderId)}</span>}
       <div class="bubble">
         <MessageContent content={content} />
         <span class="meta">
@@ -61,6 +52,30 @@ export function MessageBubble({ mine, senderId, showSender, content, timeMs, seq
           )}
         </span>
       </div>
+    </>
+  );
+  return (
+    <div
+      class={`msg ${mine ? 'mine' : 'theirs'}${sender ? ' with-sender' : ''}${content.type === 'recalled' ? ' recalled' : ''}${onSelect ? ' choosing' : ''}`}
+      data-testid="message"
+      data-seq={seq ?? ''}
+      data-mine={mine ? 'true' : 'false'}
+      data-status={status ?? ''}
+      data-read-by={readBy ?? undefined}
+      data-selected={onSelect ? String(!!selected) : undefined}
+    >
+      {onSelect && (
+        <input type="checkbox" class="pick" data-testid="message-select" aria-label={t('selectMessage')} checked={!!selected} onChange={onSelect} />
+      )}
+      {sender ? (
+        // Someone else's message in a group: their picture beside it, their name above it.
+        <>
+          <Avatar id={senderId} name={displayName(senderId)} size="small" />
+          <div class="msg-body">{body}</div>
+        </>
+      ) : (
+        body
+      )}
     </div>
   );
 }

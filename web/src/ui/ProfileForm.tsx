@@ -1,11 +1,15 @@
 import { useState } from 'preact/hooks';
 import { t } from '../i18n';
 import { session, updateProfile } from '../state/session';
+import { AvatarPicker } from './AvatarPicker';
 import { useAction } from './useAction';
 
-/** My display name and bio (PATCH /me). The avatar waits for file uploads. */
+const ME = { kind: 'me' } as const;
+
+/** My picture (PUT/DELETE /me/avatar, at once), display name and bio (PATCH /me, with Save). */
 export function ProfileForm() {
-  const user = session.value?.user;
+  const me = session.value;
+  const user = me?.user;
   const [nickname, setNickname] = useState(user?.nickname ?? '');
   const [bio, setBio] = useState(user?.bio ?? '');
   const [done, setDone] = useState(false);
@@ -26,6 +30,7 @@ export function ProfileForm() {
       }}
     >
       <h3>{t('profile')}</h3>
+      {me && <AvatarPicker target={ME} id={me.userId} name={me.user.nickname || me.user.username} testid="profile" />}
       <label>
         {t('displayName')}
         <input maxLength={64} autocomplete="nickname" data-testid="profile-nickname" value={nickname} onInput={(e) => setNickname(e.currentTarget.value)} />
