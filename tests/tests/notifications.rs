@@ -28,6 +28,39 @@ fn kinds(page: &Value) -> Vec<String> {
 }
 
 #[test]
+fn a_declined_friend_request_is_told_to_its_sender() {
+    let api = Api::new();
+    let (_, alice_token) = api.new_user("nrj");
+    let (bob, bob_token) = api.new_user("nrk");
+    let sent = api.call(
+        "POST",
+        "/friends/requests",
+        Some(&alice_token),
+        Some(json!({"to_user_id": bob, "message": "hey"})),
+    );
+    let request_id = sent.body["request"]["request_id"].as_u64().unwrap();
+    let rejected = api.call(
+        "POST",
+        &format!("/friends/requests/{request_id}/reject"),
+        Some(&bob_token),
+        None,
+    );
+    assert_eq!(rejected.status, 200, "{rejected:?}");
+    let alices = notifications(&api, &alice_token, 0);
+    assert_eq!(kinds(&alices), ["friend_request_rejected"]);
+    assert_eq!(alices["notifications"][0]["actor_id"], bob);
+    assert_eq!(
+        alices["notifications"][0]["details"]["request_id"],
+        request_id
+    );
+    assert_eq!(
+        kinds(&notifications(&api, &bob_token, 0)),
+        ["friend_request_received"],
+        "nothing more for the one who declined"
+    );
+}
+
+#[test]
 fn friend_and_group_events_are_stored_for_the_recipient() {
     let api = Api::new();
     let (alice, alice_token) = api.new_user("nal");
@@ -60,6 +93,14 @@ fn friend_and_group_events_are_stored_for_the_recipient() {
         kinds(&notifications(&api, &alice_token, 0)),
         ["friend_request_accepted"]
     );
+    let bobs = notifications(&api, &bob_token, cursor);
+    assert_eq!(
+        kinds(&bobs),
+        ["friend_added"],
+        "the one who accepted is told too"
+    );
+    assert_eq!(bobs["notifications"][0]["actor_id"], alice);
+    let cursor = bobs["next_after_id"].as_u64().unwrap();
 
     // Bob adds Alice to a group; she is told, and a cursor skips what was seen.
     let group = api.call(

@@ -274,3 +274,110 @@ fn seed_sockets_refuse_bad_tokens_and_ignore_what_the_client_may_send() {
     let (opcode, payload) = ws.read().expect("a pong");
     assert_eq!((opcode, payload.as_slice()), (0xA, &b"still there"[..]));
 }
+
+/// The frames of `kind` among `got`.
+fn of_kind(got: &[(u8, Value)], kind: u8) -> Vec<Value> {
+    got.iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, body)| body.clone())
+        .collect()
+}
+
+#[test]
+fn seed_frames_5_6_and_7_missed_while_away_arrive_once_on_connect() {
+    let seed = Seed::new();
+    let ann = seed.user("swp");
+    let ben = seed.user("swq");
+    let cat = seed.user("swr");
+    // All of it while nobody is connected: Ben accepts Ann, Cat declines her, Ben adds her to
+    // a group.
+    seed.befriend(&ann, &ben);
+    seed.ok(
+        "applyFriend/applyFriend",
+        &ann.token,
+        json!({"proposerRemark": "ann here", "targetUser": cat.id, "appliedRemark": "C"}),
+    );
+    seed.ok(
+        "applyFriend/applyFriendConfirm",
+        &cat.token,
+        json!({"proposerId": ann.id, "targetUser": cat.id, "appliedRemark": "", "applyPass": 2}),
+    );
+    let group = seed.ok(
+        "groupInfo/addGroupChat",
+        &ben.token,
+        json!({"groupName": "Away", "groupRemark": "while offline"}),
+    );
+    let group_id = group["id"].as_u64().expect("group id");
+    seed.ok(
+        "groupInfo/addGroupMembers",
+        &ben.token,
+        json!({"groupId": group_id, "userIds": [ann.id]}),
+    );
+
+    let mut anns = connect(&seed, &ann);
+    let got = frames(&mut anns, Duration::from_secs(4), None);
+    let results = of_kind(&got, 5);
+    let statuses: Vec<(u64, u64)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["targetUser"].as_u64().unwrap_or(0),
+                r["applyStatus"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(statuses, [(ben.id, 1), (cat.id, 2)], "{got:?}");
+    assert!(
+        results.iter().all(|r| r["proposerId"] == ann.id),
+        "{results:?}"
+    );
+    assert_eq!(results[1]["proposerRemark"], "ann here");
+    let friends = of_kind(&got, 6);
+    assert_eq!(friends.len(), 1, "{got:?}");
+    assert_eq!(friends[0]["friendId"], ben.id);
+    assert_eq!(
+        keys(&friends[0]),
+        ["friendId", "friendName", "friendRemark", "id"]
+    );
+    let groups = of_kind(&got, 7);
+    assert_eq!(groups.len(), 1, "{got:?}");
+    assert_eq!(groups[0]["id"], group_id);
+    assert_eq!(groups[0]["groupName"], "Away");
+
+    // The one who accepted learns of the friendship too (frame 6, not 5).
+    let mut bens = connect(&seed, &ben);
+    let got = frames(&mut bens, Duration::from_secs(3), None);
+    let friends = of_kind(&got, 6);
+    assert_eq!(friends.len(), 1, "{got:?}");
+    assert_eq!(friends[0]["friendId"], ann.id);
+    assert!(of_kind(&got, 5).is_empty(), "{got:?}");
+
+    // Given once: a second connect (another window, a reconnect) gets none of them again.
+    drop(anns);
+    let mut again = connect(&seed, &ann);
+    let repeated = frames(&mut again, Duration::from_secs(2), None);
+    assert!(
+        repeated.iter().all(|(kind, _)| !matches!(kind, 5..=7)),
+        "{repeated:?}"
+    );
+
+    // Live, to the one who accepts: frame 6 once, though two seed sessions are open.
+    let dan = seed.user("sws");
+    let mut second = connect(&seed, &ann);
+    std::thread::sleep(Duration::from_millis(300));
+    seed.ok(
+        "applyFriend/applyFriend",
+        &dan.token,
+        json!({"proposerRemark": "dan", "targetUser": ann.id, "appliedRemark": "A"}),
+    );
+    seed.ok(
+        "applyFriend/applyFriendConfirm",
+        &ann.token,
+        json!({"proposerId": dan.id, "targetUser": ann.id, "appliedRemark": "D", "applyPass": 1}),
+    );
+    let mut live = frames(&mut again, Duration::from_secs(3), None);
+    live.extend(frames(&mut second, Duration::from_secs(1), None));
+    let friends = of_kind(&live, 6);
+    assert_eq!(friends.len(), 1, "once per user: {live:?}");
+    assert_eq!(friends[0]["friendId"], dan.id);
+}

@@ -496,4 +496,13 @@ impl Account for AccountApi {
             self.notifier.list(request.into_inner()).await?,
         ))
     }
+
+    async fn take_notifications(
+        &self,
+        request: Request<pb::TakeNotificationsRequest>,
+    ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
+        Ok(Response::new(
+            self.notifier.take(request.into_inner()).await?,
+        ))
+    }
 }

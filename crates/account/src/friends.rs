@@ -116,17 +116,7 @@ impl Friends {
                     )
                     .await
             }
-            Sent::AcceptedTheirs => {
-                self.notifier
-                    .announce(
-                        &[them],
-                        pb::NotificationKind::FriendRequestAccepted,
-                        me,
-                        0,
-                        details,
-                    )
-                    .await
-            }
+            Sent::AcceptedTheirs => self.friendship_announced(them, me, details).await,
             Sent::Updated => {}
         }
         self.request_view(&row).await
@@ -213,19 +203,51 @@ impl Friends {
     ) -> Result<RequestRow, AccountError> {
         validate::text("remark", &request.remark, 64)?;
         let row = retrying(|| self.answer_once(&request, status)).await?;
-        if status == ACCEPTED {
-            let details = serde_json::json!({ "request_id": row.id });
-            self.notifier
-                .announce(
-                    &[row.from_id],
-                    pb::NotificationKind::FriendRequestAccepted,
-                    request.actor_id,
-                    0,
-                    details,
-                )
-                .await;
+        let details = serde_json::json!({ "request_id": row.id });
+        match status {
+            ACCEPTED => {
+                self.friendship_announced(row.from_id, request.actor_id, details)
+                    .await
+            }
+            REJECTED => {
+                self.notifier
+                    .announce(
+                        &[row.from_id],
+                        pb::NotificationKind::FriendRequestRejected,
+                        request.actor_id,
+                        0,
+                        details,
+                    )
+                    .await
+            }
+            _ => {}
         }
         Ok(row)
+    }
+
+    /// A request was accepted: its sender is told who accepted, and the one who accepted is
+    /// told of the new friend too, so that every session of both learns of the friendship
+    /// (a client with no friend list of its own, like the seed's, lists conversations from
+    /// these).
+    async fn friendship_announced(&self, sender: u64, accepter: u64, details: serde_json::Value) {
+        self.notifier
+            .announce(
+                &[sender],
+                pb::NotificationKind::FriendRequestAccepted,
+                accepter,
+                0,
+                details.clone(),
+            )
+            .await;
+        self.notifier
+            .announce(
+                &[accepter],
+                pb::NotificationKind::FriendAdded,
+                sender,
+                0,
+                details,
+            )
+            .await;
     }
 
     async fn answer_once(

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod avatars;
 mod config;
+mod delivery;
 mod error;
 mod friends;
 mod groups;

@@ -27,17 +27,17 @@ pub struct Notifier {
 }
 
 #[derive(FromQueryResult)]
-struct Row {
-    id: u64,
-    recipient_id: u64,
-    kind: u8,
-    actor_id: u64,
-    group_id: u64,
-    payload_json: String,
-    created_at_ms: i64,
+pub(crate) struct Row {
+    pub(crate) id: u64,
+    pub(crate) recipient_id: u64,
+    pub(crate) kind: u8,
+    pub(crate) actor_id: u64,
+    pub(crate) group_id: u64,
+    pub(crate) payload_json: String,
+    pub(crate) created_at_ms: i64,
 }
 
-fn to_proto(row: Row) -> pb::Notification {
+pub(crate) fn to_proto(row: Row) -> pb::Notification {
     pb::Notification {
         notification_id: row.id,
         recipient_id: row.recipient_id,

@@ -85,13 +85,14 @@ async fn run(config: Config) -> Result<(), StartupError> {
         chat_mq::MqRuntime::start()
             .map_err(|error| StartupError::failed("rocketmq client", error))?,
     );
+    let seed_pushes = Arc::new(seed::realtime::SeedPushes::new(
+        AccountClient::new(account.clone()),
+        MessageClient::new(message.clone()),
+    ));
     let pushes = push::spawn(
         Arc::new(ws::deliver::Deliverer::new(
             hub.clone(),
-            Arc::new(seed::realtime::SeedPushes::new(
-                AccountClient::new(account.clone()),
-                MessageClient::new(message.clone()),
-            )),
+            seed_pushes.clone(),
         )),
         mq.clone(),
         config.rocketmq_namesrv.clone(),
@@ -125,6 +126,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
                 sends_in_flight: 32,
             },
             presence,
+            seed: seed_pushes,
         },
     };
     let ws_routes = axum::Router::new()

@@ -892,8 +892,11 @@ export interface components {
         };
         Notification: {
             notification_id?: number;
-            /** @enum {string} */
-            kind?: "friend_request_received" | "friend_request_accepted" | "group_added" | "group_member_joined" | "group_member_left" | "group_member_kicked" | "group_updated" | "group_dissolved" | "group_join_requested";
+            /**
+             * @description friend_request_rejected goes to the sender of a request its recipient declined; friend_added to the one who accepted a request (actor: the new friend), as friend_request_accepted goes to its sender.
+             * @enum {string}
+             */
+            kind?: "friend_request_received" | "friend_request_accepted" | "group_added" | "group_member_joined" | "group_member_left" | "group_member_kicked" | "group_updated" | "group_dissolved" | "group_join_requested" | "friend_request_rejected" | "friend_added";
             actor_id?: number;
             /** @description 0 for friend notifications */
             group_id?: number;

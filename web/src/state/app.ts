@@ -49,7 +49,10 @@ function dispatch(frame: ServerFrame): void {
       onNotification(frame.notification);
       const kind = frame.notification.kind ?? '';
       if (kind === 'friend_request_received') void loadRequests().catch(report);
-      if (kind === 'friend_request_accepted') void Promise.all([loadRequests(), loadFriends()]).catch(report);
+      if (kind === 'friend_request_accepted' || kind === 'friend_added') {
+        void Promise.all([loadRequests(), loadFriends()]).catch(report);
+      }
+      if (kind === 'friend_request_rejected') void loadRequests().catch(report);
       if (kind.startsWith('group_')) void onGroupNotification(frame.notification).catch(report);
       return;
     }

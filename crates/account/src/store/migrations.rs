@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateFriends),
             Box::new(CreateGroups),
             Box::new(CreateNotifications),
+            Box::new(CreateDeliveryCursors),
         ]
     }
 }
@@ -230,6 +231,43 @@ impl MigrationTrait for CreateNotifications {
         manager
             .get_connection()
             .execute_unprepared("DROP TABLE notifications")
+            .await?;
+        Ok(())
+    }
+}
+
+/// How far each user's notifications were handed to a client that keeps no cursor of its own
+/// (the seed's desktop client, channel `seed`): `TakeNotifications` answers each notification
+/// once per user and channel, then moves `last_id` past it in the same transaction.
+struct CreateDeliveryCursors;
+
+impl MigrationName for CreateDeliveryCursors {
+    fn name(&self) -> &str {
+        "m0005_create_delivery_cursors"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateDeliveryCursors {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE TABLE delivery_cursors (
+                    user_id BIGINT UNSIGNED NOT NULL,
+                    channel VARCHAR(16) NOT NULL,
+                    last_id BIGINT UNSIGNED NOT NULL,
+                    PRIMARY KEY (user_id, channel)
+                ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP TABLE delivery_cursors")
             .await?;
         Ok(())
     }

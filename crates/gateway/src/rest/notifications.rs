@@ -24,6 +24,8 @@ pub fn kind_name(kind: i32) -> &'static str {
         pb::NotificationKind::GroupUpdated => "group_updated",
         pb::NotificationKind::GroupDissolved => "group_dissolved",
         pb::NotificationKind::GroupJoinRequested => "group_join_requested",
+        pb::NotificationKind::FriendRequestRejected => "friend_request_rejected",
+        pb::NotificationKind::FriendAdded => "friend_added",
         pb::NotificationKind::Unspecified => "unknown",
     }
 }

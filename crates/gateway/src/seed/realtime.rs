@@ -3,6 +3,13 @@
 //! become frame 2 (never to their own sender: the seed client does not expect its messages
 //! back) and move the reader's cursor, so that `selectNotReadMsg` does not answer them again;
 //! notifications become frames 4-8, with what the seed shows of them looked up first.
+//!
+//! Frames 5-7 (an answer to my friend request, a new friend, a group I was added to) are how
+//! the seed client fills its conversation list, and it has no pull for them: so they are not
+//! rendered from the push itself but taken from the account service (`TakeNotifications`,
+//! channel `seed`), which answers each once per user. A push of such a kind, and every seed
+//! connect, takes whatever is untaken: a client that was away gets what it missed, and no
+//! frame reaches the user's seed sessions twice.
 
 use std::sync::Arc;
 
@@ -20,6 +27,23 @@ use super::friends::SeedFriend;
 use super::groups::SeedGroup;
 use super::msg::SeedMessage;
 use crate::ws::hub::{Outbound, SessionRef};
+
+/// The kinds rendered as frames 5-7, taken once per user rather than from each push.
+const TAKEN: [pb::NotificationKind; 4] = [
+    pb::NotificationKind::FriendRequestAccepted,
+    pb::NotificationKind::FriendRequestRejected,
+    pb::NotificationKind::FriendAdded,
+    pb::NotificationKind::GroupAdded,
+];
+/// The account service's cursor of what seed sessions were given.
+const CHANNEL: &str = "seed";
+/// Notifications per take, and takes per catch-up (the rest wait for the next push or
+/// connect).
+const TAKE: u32 = 100;
+const MAX_TAKES: usize = 10;
+/// `applyStatus` of frame 5.
+const ACCEPTED: u8 = 1;
+const REJECTED: u8 = 2;
 
 /// What a seed session's pushes need.
 pub struct SeedPushes {
@@ -82,15 +106,12 @@ impl SeedPushes {
     async fn notification(&self, notification: &pb::Notification, session: &SessionRef) {
         let kind = pb::NotificationKind::try_from(notification.kind)
             .unwrap_or(pb::NotificationKind::Unspecified);
+        if TAKEN.contains(&kind) {
+            return self.catch_up(session).await;
+        }
         let rendered = match kind {
             pb::NotificationKind::FriendRequestReceived => {
                 self.application(notification, session.user_id).await
-            }
-            pb::NotificationKind::FriendRequestAccepted => {
-                self.accepted(notification, session.user_id).await
-            }
-            pb::NotificationKind::GroupAdded => {
-                self.added_to_group(notification, session.user_id).await
             }
             pb::NotificationKind::GroupMemberJoined
             | pb::NotificationKind::GroupMemberLeft
@@ -102,15 +123,69 @@ impl SeedPushes {
             )]),
             _ => Ok(Vec::new()),
         };
-        match rendered {
-            Ok(frames) => {
-                for frame in frames {
-                    session.offer(Outbound::Text(frame));
+        offer_all(session, rendered, kind);
+    }
+
+    /// Hands `session` the notifications of the [`TAKEN`] kinds that no seed session of its
+    /// user was given yet, as frames 5-7.
+    pub async fn catch_up(&self, session: &SessionRef) {
+        let kinds: Vec<i32> = TAKEN.iter().map(|kind| *kind as i32).collect();
+        for _ in 0..MAX_TAKES {
+            // What a take answers is nobody else's to deliver: take nothing for a session
+            // already gone.
+            if session.ended.is_cancelled() {
+                return;
+            }
+            let taken = self
+                .account
+                .clone()
+                .take_notifications(pb::TakeNotificationsRequest {
+                    actor_id: session.user_id,
+                    channel: CHANNEL.into(),
+                    kinds: kinds.clone(),
+                    limit: TAKE,
+                })
+                .await;
+            let taken = match taken {
+                Ok(taken) => taken.into_inner(),
+                Err(status) => {
+                    tracing::warn!(%status, "could not take a seed session's notifications");
+                    return;
                 }
+            };
+            for notification in &taken.notifications {
+                let kind = pb::NotificationKind::try_from(notification.kind)
+                    .unwrap_or(pb::NotificationKind::Unspecified);
+                let rendered = self.taken(notification, kind, session.user_id).await;
+                offer_all(session, rendered, kind);
             }
-            Err(status) => {
-                tracing::warn!(%status, ?kind, "a notification for a seed session was not rendered");
+            if !taken.has_more {
+                return;
             }
+        }
+    }
+
+    /// The frames of a taken notification.
+    async fn taken(
+        &self,
+        notification: &pb::Notification,
+        kind: pb::NotificationKind,
+        viewer: u64,
+    ) -> Result<Vec<bytes::Bytes>, tonic::Status> {
+        match kind {
+            pb::NotificationKind::FriendRequestAccepted => {
+                let mut out = vec![self.answer(notification, viewer, ACCEPTED).await?];
+                out.extend(self.new_friend(notification.actor_id, viewer).await?);
+                Ok(out)
+            }
+            pb::NotificationKind::FriendRequestRejected => {
+                Ok(vec![self.answer(notification, viewer, REJECTED).await?])
+            }
+            pb::NotificationKind::FriendAdded => {
+                self.new_friend(notification.actor_id, viewer).await
+            }
+            pb::NotificationKind::GroupAdded => self.added_to_group(notification, viewer).await,
+            _ => Ok(Vec::new()),
         }
     }
 
@@ -149,12 +224,13 @@ impl SeedPushes {
         )])
     }
 
-    /// Frames 5 and 6, to the proposer: the outcome, then the new friend.
-    async fn accepted(
+    /// Frame 5, to the proposer: how the target answered (`applyStatus` 1 or 2).
+    async fn answer(
         &self,
         notification: &pb::Notification,
         viewer: u64,
-    ) -> Result<Vec<bytes::Bytes>, tonic::Status> {
+        apply_status: u8,
+    ) -> Result<bytes::Bytes, tonic::Status> {
         let details = details(notification);
         let sent = self
             .account
@@ -175,27 +251,36 @@ impl SeedPushes {
             .find(|request| request.request_id == details.request_id)
             .map(|request| request.message)
             .unwrap_or_default();
-        let mut out = vec![encode(
+        Ok(encode(
             frames::APPLICATION_RESULT,
             &ApplicationResultFrame {
                 proposer_id: viewer,
                 proposer_remark: remark,
-                apply_status: 1,
+                apply_status,
                 target_user: notification.actor_id,
             },
-        )];
-        let friend = super::friends::list_all(&self.account, viewer)
+        ))
+    }
+
+    /// Frame 6: `friend` as a row of the viewer's friend list; none when they are no longer
+    /// friends (the friendship ended before the frame was taken).
+    async fn new_friend(
+        &self,
+        friend: u64,
+        viewer: u64,
+    ) -> Result<Vec<bytes::Bytes>, tonic::Status> {
+        let row = super::friends::list_all(&self.account, viewer)
             .await?
             .iter()
             .filter_map(SeedFriend::from_proto)
-            .find(|friend| friend.friend_id == notification.actor_id);
-        if let Some(friend) = friend {
-            out.push(encode(frames::NEW_FRIENDSHIP, &friend));
-        }
-        Ok(out)
+            .find(|row| row.friend_id == friend);
+        Ok(row
+            .map(|row| encode(frames::NEW_FRIENDSHIP, &row))
+            .into_iter()
+            .collect())
     }
 
-    /// Frame 7: the group, by name.
+    /// Frame 7: the group, by name; none when it is gone or the viewer left it since.
     async fn added_to_group(
         &self,
         notification: &pb::Notification,
@@ -208,8 +293,15 @@ impl SeedPushes {
                 actor_id: viewer,
                 group_id: notification.group_id,
             })
-            .await?
-            .into_inner();
+            .await;
+        let group = match group {
+            Ok(group) => group.into_inner(),
+            Err(status) if status.code() == tonic::Code::NotFound => return Ok(Vec::new()),
+            Err(status) => return Err(status),
+        };
+        if group.my_role == pb::GroupRole::Unspecified as i32 {
+            return Ok(Vec::new());
+        }
         Ok(vec![encode(
             frames::ADDED_TO_GROUP,
             &SeedGroup {
@@ -218,6 +310,24 @@ impl SeedPushes {
                 group_remark: group.description,
             },
         )])
+    }
+}
+
+/// Offers what was rendered, or logs why nothing was.
+fn offer_all(
+    session: &SessionRef,
+    rendered: Result<Vec<bytes::Bytes>, tonic::Status>,
+    kind: pb::NotificationKind,
+) {
+    match rendered {
+        Ok(frames) => {
+            for frame in frames {
+                session.offer(Outbound::Text(frame));
+            }
+        }
+        Err(status) => {
+            tracing::warn!(%status, ?kind, "a notification for a seed session was not rendered");
+        }
     }
 }
 

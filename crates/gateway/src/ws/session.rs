@@ -21,6 +21,7 @@ use tonic::transport::Channel;
 use super::hub::{Dialect, Hub, Outbound, Session, SessionRef, Starting};
 use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
+use crate::seed::realtime::SeedPushes;
 use crate::sends::Sends;
 
 type Stream = TokioIo<hyper::upgrade::Upgraded>;
@@ -57,6 +58,8 @@ pub struct SessionContext {
     pub tag: String,
     pub limits: SessionLimits,
     pub presence: PresenceReporter,
+    /// Renders pushes for seed sessions, and hands a connecting one what it missed.
+    pub seed: Arc<SeedPushes>,
 }
 
 /// Who a session is for, as authenticated before the upgrade.
@@ -111,6 +114,11 @@ pub async fn run(
             heartbeat_s: context.limits.heartbeat.as_secs(),
             idle_timeout_s: context.limits.idle_timeout.as_secs(),
         })));
+    }
+    if identity.dialect == Dialect::Seed {
+        // Frames 5-7 it missed while away: the seed client has no pull for them.
+        let (seed, session) = (context.seed.clone(), session.clone());
+        tokio::spawn(async move { seed.catch_up(&session).await });
     }
     if added.closing {
         // Shutdown began between the 101 and now: the hub's broadcast missed this session.
