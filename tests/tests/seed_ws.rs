@@ -381,3 +381,33 @@ fn seed_frames_5_6_and_7_missed_while_away_arrive_once_on_connect() {
     assert_eq!(friends.len(), 1, "once per user: {live:?}");
     assert_eq!(friends[0]["friendId"], dan.id);
 }
+
+#[test]
+fn seed_messages_sent_before_a_push_arrive_with_it_and_are_not_pulled_again() {
+    let seed = Seed::new();
+    let ann = seed.user("swt");
+    let ben = seed.user("swu");
+    seed.befriend(&ann, &ben);
+    // Ben's client opens its socket but has not pulled yet when Ann writes.
+    let first = seed.send_text(&ann, 1, ben.id, "one");
+    let second = seed.send_text(&ann, 1, ben.id, "two");
+    let mut bens = connect(&seed, &ben);
+    std::thread::sleep(Duration::from_millis(500));
+    let third = seed.send_text(&ann, 1, ben.id, "three");
+
+    let got = frames(&mut bens, Duration::from_secs(4), None);
+    let pushed: Vec<Value> = of_kind(&got, 2)
+        .iter()
+        .map(|m| m["msgId"].clone())
+        .collect();
+    assert_eq!(
+        pushed,
+        [&first["msgId"], &second["msgId"], &third["msgId"]].map(Value::clone),
+        "the push moved the cursor past the two before it, so they come with it, in order: {got:?}"
+    );
+    assert_eq!(
+        seed.ok("chatMsg/selectNotReadMsg", &ben.token, json!({})),
+        json!([]),
+        "each once"
+    );
+}

@@ -173,10 +173,15 @@ impl Service {
         let key = conversation.to_string();
         let max_seq = reads::max_seq(&self.db, &key).await?;
         let target = request.seq.min(max_seq);
-        let read_seq = if target == 0 {
-            reads::read_seq(&self.db, user, &key).await?
+        let (previous_read_seq, read_seq) = if target == 0 {
+            let read_seq = reads::read_seq(&self.db, user, &key).await?;
+            (read_seq, read_seq)
+        } else if request.report_previous {
+            reads::advance_read(&self.db, user, &key, target).await?
         } else {
-            reads::mark_read(&self.db, user, &key, target).await?
+            // The common case needs no lock: one statement moves the cursor.
+            let read_seq = reads::mark_read(&self.db, user, &key, target).await?;
+            (0, read_seq)
         };
         if target > 0 {
             // The peer learns of my reading only while we may message each other: an ex-friend
@@ -201,6 +206,7 @@ impl Service {
         Ok(pb::MarkReadResponse {
             read_seq,
             unread: max_seq.saturating_sub(read_seq),
+            previous_read_seq,
         })
     }
 

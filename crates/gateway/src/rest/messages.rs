@@ -200,6 +200,7 @@ pub async fn mark_read(
             actor_id: caller.user_id,
             conversation_id,
             seq: body.seq,
+            report_previous: false,
         })
         .await?
         .into_inner();

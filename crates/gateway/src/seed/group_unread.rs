@@ -52,7 +52,7 @@ async fn after_message(
     let mut found = false;
     'pages: for _ in 0..WINDOW_PAGES {
         let reply = pull::page(
-            state,
+            &state.message,
             user_id,
             conversation_id,
             before,
@@ -120,6 +120,7 @@ pub async fn select_group_chat_msg_not_read(
                 actor_id: caller.user_id,
                 conversation_id,
                 seq: newest,
+                report_previous: false,
             })
             .await?;
     }

@@ -1,22 +1,21 @@
-//! One page of a conversation as the viewer may read it, for both of the seed's pulls.
+//! One page of a conversation as the viewer may read it, for the seed's pulls and pushes.
 
 use chat_proto::message as pb;
-
-use super::SeedState;
+use chat_proto::message::message_client::MessageClient;
+use tonic::transport::Channel;
 
 /// Messages per page asked of the message service (its largest).
 pub const MESSAGE_PAGE: u32 = 200;
 
 /// The page (and whether there is more) after (or before) `seq` of `conversation_id`, as `user_id` reads it.
 pub async fn page(
-    state: &SeedState,
+    message: &MessageClient<Channel>,
     user_id: u64,
     conversation_id: &str,
     seq: u64,
     direction: pb::PullDirection,
 ) -> Result<pb::PullMessagesResponse, tonic::Status> {
-    Ok(state
-        .message
+    Ok(message
         .clone()
         .pull_messages(pb::PullMessagesRequest {
             actor_id: user_id,

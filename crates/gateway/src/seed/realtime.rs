@@ -11,13 +11,14 @@
 //! connect, takes whatever is untaken: a client that was away gets what it missed, and no
 //! frame reaches the user's seed sessions twice.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chat_proto::account as pb;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::common::{self as pb_common, PageRequest};
-use chat_proto::message::MarkReadRequest;
 use chat_proto::message::message_client::MessageClient;
+use chat_proto::message::{MarkReadRequest, PullDirection};
 use chat_proto::push::push::Payload;
 use serde::Deserialize;
 use tonic::transport::Channel;
@@ -65,29 +66,60 @@ impl SeedPushes {
         Self { account, message }
     }
 
-    /// Delivers `payload` to `session`, a seed session. Recalls, receipts, presence and typing
-    /// have no seed frame and are dropped.
-    pub fn deliver(self: &Arc<Self>, payload: &Payload, session: &SessionRef) {
+    /// Delivers `payload` to `sessions`, all of them seed sessions. Recalls, receipts, presence
+    /// and typing have no seed frame and are dropped.
+    pub fn deliver(self: &Arc<Self>, payload: &Payload, sessions: &[SessionRef]) {
         match payload {
-            Payload::Message(message) => self.chat_message(message, session),
+            Payload::Message(message) => self.chat_message(message, sessions),
             Payload::Notification(notification) => {
-                let (this, notification, session) =
-                    (self.clone(), notification.clone(), session.clone());
-                tokio::spawn(async move { this.notification(&notification, &session).await });
+                for session in sessions {
+                    let (this, notification, session) =
+                        (self.clone(), notification.clone(), session.clone());
+                    tokio::spawn(async move { this.notification(&notification, &session).await });
+                }
             }
             _ => {}
         }
     }
 
-    fn chat_message(&self, message: &pb_common::ChatMessage, session: &SessionRef) {
-        let viewer = session.user_id;
-        if message.sender_id == viewer {
-            return;
+    /// Frame 2 to every seed session of each recipient but the sender.
+    fn chat_message(self: &Arc<Self>, message: &pb_common::ChatMessage, sessions: &[SessionRef]) {
+        let mut by_user: BTreeMap<u64, Vec<SessionRef>> = BTreeMap::new();
+        for session in sessions {
+            if session.user_id != message.sender_id {
+                by_user
+                    .entry(session.user_id)
+                    .or_default()
+                    .push(session.clone());
+            }
         }
+        for (viewer, sessions) in by_user {
+            if message.kind == pb_common::ConversationKind::Direct as i32 {
+                let (this, message) = (self.clone(), message.clone());
+                tokio::spawn(async move { this.direct_message(&message, viewer, &sessions).await });
+            } else {
+                self.group_message(message, viewer, &sessions);
+            }
+        }
+    }
+
+    /// Group pulls go by the client's own `msgId`, not by our cursor: push, then move the
+    /// cursor as our clients' reads do.
+    fn group_message(
+        &self,
+        message: &pb_common::ChatMessage,
+        viewer: u64,
+        sessions: &[SessionRef],
+    ) {
         let Some(seed) = SeedMessage::for_viewer(message, viewer) else {
             return;
         };
-        if !session.offer(Outbound::Text(encode(frames::CHAT_MESSAGE, &seed))) {
+        let frame = encode(frames::CHAT_MESSAGE, &seed);
+        let offered = sessions
+            .iter()
+            .filter(|session| session.offer(Outbound::Text(frame.clone())))
+            .count();
+        if offered == 0 {
             return;
         }
         let mut client = self.message.clone();
@@ -95,12 +127,109 @@ impl SeedPushes {
             actor_id: viewer,
             conversation_id: message.conversation_id.clone(),
             seq: message.seq,
+            report_previous: false,
         };
         tokio::spawn(async move {
             if let Err(status) = client.mark_read(read).await {
                 tracing::warn!(%status, "could not move a seed reader's cursor past a push");
             }
         });
+    }
+
+    /// A direct message is handed over by whichever moves the reader's cursor past it first:
+    /// this push (to every seed session of the reader), or a `selectNotReadMsg` (which answers
+    /// only what its own move passed). When the move passes messages before this one (sent
+    /// while the client was connecting, and not pulled yet), they go first, so none is skipped.
+    async fn direct_message(
+        &self,
+        message: &pb_common::ChatMessage,
+        viewer: u64,
+        sessions: &[SessionRef],
+    ) {
+        let moved = self
+            .message
+            .clone()
+            .mark_read(MarkReadRequest {
+                actor_id: viewer,
+                conversation_id: message.conversation_id.clone(),
+                seq: message.seq,
+                report_previous: true,
+            })
+            .await;
+        let mut messages = match moved {
+            Ok(moved) => {
+                let previous = moved.into_inner().previous_read_seq;
+                if previous >= message.seq {
+                    return;
+                }
+                self.between(&message.conversation_id, viewer, previous, message.seq)
+                    .await
+            }
+            Err(status) => {
+                // Shown twice (pushed now, pulled later) rather than lost.
+                tracing::warn!(%status, "could not move a seed reader's cursor; pushing anyway");
+                Vec::new()
+            }
+        };
+        messages.push(message.clone());
+        for message in messages
+            .iter()
+            .filter(|message| message.sender_id != viewer)
+        {
+            if let Some(seed) = SeedMessage::for_viewer(message, viewer) {
+                let frame = encode(frames::CHAT_MESSAGE, &seed);
+                for session in sessions {
+                    session.offer(Outbound::Text(frame.clone()));
+                }
+            }
+        }
+    }
+
+    /// The messages of a conversation after `after` and before `before`, oldest first (at most
+    /// a few pages: a longer gap is what a pull is for, and the cursor has passed it, so it is
+    /// logged).
+    async fn between(
+        &self,
+        conversation_id: &str,
+        viewer: u64,
+        mut after: u64,
+        before: u64,
+    ) -> Vec<pb_common::ChatMessage> {
+        let mut out = Vec::new();
+        for _ in 0..super::MAX_PAGES {
+            if after + 1 >= before {
+                return out;
+            }
+            let page = super::pull::page(
+                &self.message,
+                viewer,
+                conversation_id,
+                after,
+                PullDirection::After,
+            )
+            .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(status) => {
+                    tracing::warn!(%status, "could not read what a seed push passed over");
+                    return out;
+                }
+            };
+            let Some(last) = page.messages.last().map(|message| message.seq) else {
+                return out;
+            };
+            out.extend(page.messages.into_iter().filter(|m| m.seq < before));
+            if !page.has_more {
+                return out;
+            }
+            after = last;
+        }
+        tracing::warn!(
+            conversation_id,
+            viewer,
+            "a seed push passed over more than it re-sent"
+        );
+        out
     }
 
     async fn notification(&self, notification: &pb::Notification, session: &SessionRef) {

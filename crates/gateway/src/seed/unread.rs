@@ -1,7 +1,9 @@
 //! `chatMsg/selectNotReadMsg`: the seed's at-most-once pull of direct messages missed while
 //! away, on our read cursors: it answers what lies past each direct conversation's cursor and
 //! moves the cursor over it, so a second pull returns nothing new (and our own clients of the
-//! same user see those messages as read).
+//! same user see those messages as read). A push to a seed session moves the same cursor
+//! (`realtime`), and each answers only what its own move passed: every message is handed over
+//! once, by whichever got there first.
 
 use std::sync::Arc;
 
@@ -24,7 +26,7 @@ async fn rest_of(
     let mut messages = Vec::new();
     for _ in 0..MAX_PAGES {
         let reply = pull::page(
-            state,
+            &state.message,
             user_id,
             conversation_id,
             after,
@@ -78,21 +80,26 @@ pub async fn select_not_read_msg(
         let Some(newest) = messages.last().map(|message| message.seq) else {
             continue;
         };
-        answer.extend(
-            messages
-                .iter()
-                .filter(|message| message.sender_id != caller.user_id)
-                .filter_map(|message| SeedMessage::for_viewer(message, caller.user_id)),
-        );
-        state
+        // What a push moved the cursor over since these were read is the push's to hand over:
+        // answer only what this call moves past.
+        let previous = state
             .message
             .clone()
             .mark_read(pb::MarkReadRequest {
                 actor_id: caller.user_id,
                 conversation_id: conversation.conversation_id,
                 seq: newest,
+                report_previous: true,
             })
-            .await?;
+            .await?
+            .into_inner()
+            .previous_read_seq;
+        answer.extend(
+            messages
+                .iter()
+                .filter(|message| message.seq > previous && message.sender_id != caller.user_id)
+                .filter_map(|message| SeedMessage::for_viewer(message, caller.user_id)),
+        );
     }
     Ok(Done(answer))
 }

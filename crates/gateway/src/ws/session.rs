@@ -446,6 +446,7 @@ async fn handle_text(
                 actor_id: session.user_id,
                 conversation_id: conversation_id.clone(),
                 seq,
+                report_previous: false,
             };
             match context.message.clone().mark_read(request).await {
                 Ok(reply) => {

@@ -1,7 +1,9 @@
 //! The queries of sync: a user's conversations with their cursors, pages of a conversation,
 //! read cursors and read counts.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, TransactionTrait, Value,
+};
 
 use super::rows::{MESSAGE_COLUMNS, MessageRow};
 use super::{padded, placeholders, statement};
@@ -155,6 +157,39 @@ pub async fn mark_read(
     ))
     .await?;
     read_seq(db, user, conversation).await
+}
+
+/// Like [`mark_read`], answering the cursor it moved from as well as the one after: the row is
+/// locked between reading and moving it, so the ranges that successive callers move over never
+/// overlap.
+pub async fn advance_read(
+    db: &DatabaseConnection,
+    user: u64,
+    conversation: &str,
+    seq: u64,
+) -> Result<(u64, u64), DbErr> {
+    let tx = db.begin().await?;
+    tx.execute_raw(statement(
+        "INSERT IGNORE INTO conversation_members (user_id, conversation_id, read_seq) VALUES (?, ?, 0)",
+        [user.into(), conversation.into()],
+    ))
+    .await?;
+    let previous = ReadSeq::find_by_statement(statement(
+        "SELECT read_seq FROM conversation_members WHERE user_id = ? AND conversation_id = ? FOR UPDATE",
+        [user.into(), conversation.into()],
+    ))
+    .one(&tx)
+    .await?
+    .map_or(0, |row| row.read_seq);
+    if seq > previous {
+        tx.execute_raw(statement(
+            "UPDATE conversation_members SET read_seq = ? WHERE user_id = ? AND conversation_id = ?",
+            [seq.into(), user.into(), conversation.into()],
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((previous, previous.max(seq)))
 }
 
 /// Hides `seqs` of `conversation` from `user`'s own view.
