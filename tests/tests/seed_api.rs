@@ -5,6 +5,7 @@
 #[path = "seed_support/mod.rs"]
 mod support;
 
+use chat_e2e::api::{RawReply, Reply, send_bytes, send_raw};
 use serde_json::{Value, json};
 use support::{Seed, assert_refused, assert_success, keys};
 
@@ -535,4 +536,282 @@ fn seed_blocks_made_on_our_api_hold_on_the_seed_path() {
         })
         .unwrap_or_default();
     assert_eq!(contents, ["before"]);
+}
+
+/// The first bytes of a WebM recording (an EBML header), which the gateway sniffs as audio/webm.
+const WEBM: [u8; 16] = [
+    0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81,
+];
+const BOUNDARY: &str = "----seedVoiceBoundary7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body with one part per (field, file name, bytes), as a browser's
+/// FormData sends it.
+fn form(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, file_name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: audio/webm\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// `file/upload` with `body` as the seed client posts its FormData.
+fn upload_form(seed: &Seed, token: Option<&str>, body: &[u8], content_type: &str) -> Reply {
+    let header = token.map(|token| format!("token: {token}"));
+    let headers: Vec<&str> = header.iter().map(String::as_str).collect();
+    send_raw(
+        &seed.public,
+        "POST",
+        "/api/v1/file/upload",
+        None,
+        body,
+        content_type,
+        &headers,
+    )
+}
+
+/// Uploads `bytes` as the `file` part; the reply.
+fn upload_voice(seed: &Seed, token: &str, bytes: &[u8]) -> Reply {
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    upload_form(
+        seed,
+        Some(token),
+        &form(&[("file", "7_audio.WebM", bytes)]),
+        &content_type,
+    )
+}
+
+/// `file/download?fileName=` with the key as the client's axios sends it (URL-encoded).
+fn download_voice(seed: &Seed, token: Option<&str>, key: &str) -> RawReply {
+    let header = token.map(|token| format!("token: {token}"));
+    let headers: Vec<&str> = header.iter().map(String::as_str).collect();
+    let key = key.replace('/', "%2F");
+    send_bytes(
+        &seed.public,
+        "GET",
+        &format!("/api/v1/file/download?fileName={key}"),
+        None,
+        &[],
+        "",
+        &headers,
+    )
+}
+
+/// The key the client derives from a voice note's address: what follows `/chat`.
+fn key_of(url: &str) -> &str {
+    let at = url.find("/chat").expect("an address with /chat") + "/chat".len();
+    &url[at..]
+}
+
+/// `chatMsg/sendMsg` of a voice note as the seed client sends it (no `dateTime`).
+fn voice_body(from: &support::SeedUser, to: u64, url: &str, seconds: u64) -> Value {
+    json!({
+        "contentType": 2, "chatType": 1, "content": url, "saveType": "1",
+        "sendUserId": from.id, "receiveUserId": to, "friendId": to, "groupId": -1,
+        "msgType": 2, "contentLen": seconds,
+    })
+}
+
+#[test]
+fn seed_voice_note_round_trip_uploads_sends_pulls_and_downloads() {
+    let seed = Seed::new();
+    let alice = seed.user("sva");
+    let bob = seed.user("svb");
+    let stranger = seed.user("svc");
+    seed.befriend(&alice, &bob);
+
+    let uploaded = upload_voice(&seed, &alice.token, &WEBM);
+    assert_success(&uploaded);
+    assert_eq!(keys(&uploaded.body), ["code", "data", "remark"]);
+    let url = uploaded.body["data"]
+        .as_str()
+        .expect("an address")
+        .to_owned();
+    let id: u64 = url
+        .strip_prefix("/api/v1/file/chat/")
+        .and_then(|id| id.parse().ok())
+        .expect("/api/v1/file/chat/{file id}");
+
+    let sent = seed.ok(
+        "chatMsg/sendMsg",
+        &alice.token,
+        voice_body(&alice, bob.id, &url, 3),
+    );
+    assert!(is_id(&sent["msgId"]), "{sent}");
+    assert_eq!(sent["content"], url.as_str());
+    assert_eq!(sent["contentType"], 2);
+    assert_eq!(sent["contentLen"], 3);
+
+    let pulled = seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({}));
+    let pulled = pulled.as_array().expect("a list");
+    assert_eq!(pulled.len(), 1, "{pulled:?}");
+    let note = &pulled[0];
+    assert_eq!(note["msgId"], sent["msgId"]);
+    assert_eq!(note["sendUserId"], alice.id);
+    assert_eq!(note["receiveUserId"], bob.id);
+    assert_eq!(note["chatType"], 1);
+    assert_eq!(note["contentType"], 2);
+    assert_eq!(note["content"], url.as_str());
+    assert!(
+        note["contentLen"].is_u64() && note["contentLen"] == 3,
+        "{note}"
+    );
+    assert!(note["dateTime"].is_u64(), "{note}");
+
+    // The recipient hears it through the key the client derives (with or without its slash),
+    // and so does the sender; a stranger and a caller without a token fail the call.
+    let key = key_of(&url);
+    assert_eq!(key, format!("/{id}"));
+    for (token, key) in [
+        (&bob.token, key),
+        (&bob.token, &key[1..]),
+        (&alice.token, key),
+    ] {
+        let heard = download_voice(&seed, Some(token), key);
+        assert_eq!((heard.status, heard.body.as_slice()), (200, &WEBM[..]));
+        assert_eq!(heard.header("content-type"), Some("audio/webm"));
+    }
+    let refused = download_voice(&seed, Some(&stranger.token), key);
+    assert_eq!(refused.status, 404, "{refused:?}");
+    let refused = download_voice(&seed, None, key).into_json();
+    assert_eq!((refused.status, &refused.body["code"]), (401, &json!(506)));
+    let refused = download_voice(&seed, Some(&bob.token), "/nothing.webm");
+    assert_eq!(refused.status, 404, "{refused:?}");
+
+    // The stored message names our upload: our own clients play it from our download path.
+    let api = chat_e2e::api::Api::new();
+    let conversation = format!("d:{}:{}", alice.id.min(bob.id), alice.id.max(bob.id));
+    let page = api.call(
+        "GET",
+        &format!("/conversations/{conversation}/messages?after=0&limit=10"),
+        Some(&bob.token),
+        None,
+    );
+    assert_eq!(page.status, 200, "{page:?}");
+    let content = &page.body["messages"][0]["content"];
+    assert_eq!(content["type"], "voice", "{content}");
+    assert_eq!(content["file_id"], id);
+    assert_eq!(content["duration_ms"], 3000);
+    assert_eq!(content["mime"], "audio/webm");
+    assert_eq!(content["url"], format!("/api/v1/files/{id}"));
+    let ours = send_bytes(
+        &seed.public,
+        "GET",
+        &format!("/api/v1/files/{id}"),
+        Some(&bob.token),
+        &[],
+        "",
+        &[],
+    );
+    assert_eq!((ours.status, ours.body.as_slice()), (200, &WEBM[..]));
+}
+
+#[test]
+fn seed_voice_uploads_that_are_refused_are_code_510() {
+    let seed = Seed::new();
+    let alice = seed.user("svr");
+    let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
+
+    let text = upload_voice(&seed, &alice.token, b"not a recording at all");
+    assert_refused(&text, 510);
+    let no_field = upload_form(
+        &seed,
+        Some(&alice.token),
+        &form(&[("voice", "a.webm", &WEBM)]),
+        &multipart,
+    );
+    assert_refused(&no_field, 510);
+    let not_a_form = upload_form(&seed, Some(&alice.token), &WEBM, "application/json");
+    assert_refused(&not_a_form, 510);
+    // One byte over the gateways' voice limit (10 MiB): refused by the gateway as it streams.
+    let mut long = vec![0u8; 10 * 1024 * 1024 + 1];
+    long[..WEBM.len()].copy_from_slice(&WEBM);
+    assert_refused(&upload_voice(&seed, &alice.token, &long), 510);
+    // Far over it: refused by OpenResty before any gateway, with the same envelope.
+    long.resize(12 * 1024 * 1024, 0);
+    assert_refused(&upload_voice(&seed, &alice.token, &long), 510);
+    // No token: the seed's 506, before the body is read.
+    assert_refused(
+        &upload_form(&seed, None, &form(&[("file", "a.webm", &WEBM)]), &multipart),
+        506,
+    );
+}
+
+#[test]
+fn seed_voice_notes_can_only_name_the_senders_own_voice_uploads() {
+    let seed = Seed::new();
+    let alice = seed.user("svo");
+    let bob = seed.user("svp");
+    seed.befriend(&alice, &bob);
+    let url = upload_voice(&seed, &alice.token, &WEBM).body["data"]
+        .as_str()
+        .expect("an address")
+        .to_owned();
+    // Bob cannot send Alice's upload (it reads as no file of his), nor an address that only
+    // looks like ours.
+    for content in [url.as_str(), "/api/v1/file/chat/abc"] {
+        let reply = seed.post(
+            "chatMsg/sendMsg",
+            Some(&bob.token),
+            voice_body(&bob, alice.id, content, 1),
+        );
+        assert_refused(&reply, 400);
+    }
+    // A picture uploaded on our API is not a voice note.
+    let api = chat_e2e::api::Api::new();
+    let picture = chat_e2e::files::uploaded_png(&api, &alice.token);
+    let reply = seed.post(
+        "chatMsg/sendMsg",
+        Some(&alice.token),
+        voice_body(&alice, bob.id, &format!("/api/v1/file/chat/{picture}"), 1),
+    );
+    assert_refused(&reply, 400);
+    // An address elsewhere is kept as it is (older seed data).
+    let foreign = "http://minio:9000/chat/2024/a.webm";
+    let sent = seed.ok(
+        "chatMsg/sendMsg",
+        &alice.token,
+        voice_body(&alice, bob.id, foreign, 2),
+    );
+    assert_eq!(sent["content"], foreign);
+}
+
+#[test]
+fn seed_voice_note_sent_from_our_api_shows_on_the_seed_path() {
+    let seed = Seed::new();
+    let alice = seed.user("svw");
+    let bob = seed.user("svx");
+    seed.befriend(&alice, &bob);
+    // Alice records on our web client: an upload, then a voice content naming it.
+    let api = chat_e2e::api::Api::new();
+    let uploaded = chat_e2e::files::upload(&api, Some(&alice.token), "voice", "hi.webm", &WEBM);
+    assert_eq!(uploaded.status, 201, "{uploaded:?}");
+    let id = uploaded.body["file_id"].as_u64().expect("a file id");
+    let sent = api.call(
+        "POST",
+        "/messages",
+        Some(&alice.token),
+        Some(json!({
+            "kind": "direct", "target_id": bob.id, "client_msg_id": "voice-web-1",
+            "content": {"type": "voice", "file_id": id, "duration_ms": 2100},
+        })),
+    );
+    assert_eq!(sent.status, 200, "{sent:?}");
+
+    let pulled = seed.ok("chatMsg/selectNotReadMsg", &bob.token, json!({}));
+    let note = &pulled[0];
+    let url = format!("/api/v1/file/chat/{id}");
+    assert_eq!(note["contentType"], 2, "{pulled}");
+    assert_eq!(note["content"], url.as_str());
+    assert_eq!(note["contentLen"], 3);
+    let heard = download_voice(&seed, Some(&bob.token), key_of(&url));
+    assert_eq!((heard.status, heard.body.as_slice()), (200, &WEBM[..]));
 }

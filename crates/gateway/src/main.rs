@@ -158,11 +158,14 @@ async fn run(config: Config) -> Result<(), StartupError> {
         config.file_url_ttl,
     )
     .map_err(StartupError::Config)?;
+    // One store for both APIs: the seed's voice notes are our uploads.
+    let files = Arc::new(files);
     let seed = seed::router(
         seed::SeedState {
             account: AccountClient::new(account.clone()),
             message: message_client.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
+            files: files.clone(),
         },
         config.body_limit,
         config.seed_bare_paths,

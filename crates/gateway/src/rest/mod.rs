@@ -32,8 +32,8 @@ pub struct RestState {
     pub message: MessageClient<Channel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<cidr::Cidr>,
-    /// Where uploads go (`--files-dir`) and how large they may be.
-    pub files: files::Files,
+    /// Where uploads go (`--files-dir`) and how large they may be; shared with the seed API.
+    pub files: Arc<files::Files>,
 }
 
 /// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond; uploads have their

@@ -31,6 +31,8 @@ pub mod code {
     #[allow(dead_code)]
     pub const USER_NOT_FOUND: u16 = 508;
     pub const WRONG_PASSWORD: u16 = 509;
+    /// `file/upload` refused the file (not audio, too large, over the quota, no `file` field).
+    pub const UPLOAD_FAILED: u16 = 510;
 }
 
 /// The body of every answer.

@@ -8,6 +8,8 @@ mod auth;
 mod body;
 mod envelope;
 mod fields;
+mod file;
+mod file_url;
 mod frames;
 mod friends;
 mod group_unread;
@@ -29,6 +31,7 @@ use chat_proto::message::message_client::MessageClient;
 use tonic::transport::Channel;
 
 use crate::rest::cidr::Cidr;
+use crate::rest::files::{Files, Kind};
 
 /// What the seed handlers call.
 pub struct SeedState {
@@ -36,16 +39,25 @@ pub struct SeedState {
     pub message: MessageClient<Channel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<Cidr>,
+    /// Our object storage: the seed's voice notes are our `voice` uploads.
+    pub files: Arc<Files>,
 }
 
 /// Items a page when a seed list gathers every page of ours (the account service's maximum).
 const PAGE: u32 = 100;
 /// The most pages one seed list gathers: 2,000 friends, applications or members.
 const MAX_PAGES: usize = 20;
+/// What a `file/upload` form may carry beyond the voice note itself (boundaries, part headers,
+/// small fields): the note is counted against the voice limit as it streams, the form against
+/// this much more.
+const FORM_OVERHEAD: usize = 64 * 1024;
 
 /// The seed's routes under `/api/v1` (and at the root too with `bare_paths`), bodies bounded
 /// by `body_limit`.
 pub fn router(state: SeedState, body_limit: usize, bare_paths: bool) -> Router {
+    let upload_limit = usize::try_from(state.files.limit(Kind::Voice))
+        .unwrap_or(usize::MAX)
+        .saturating_add(FORM_OVERHEAD);
     let api = Router::new()
         .route("/user/insertUser", post(user::insert_user))
         .route("/user/login", post(user::login))
@@ -80,6 +92,12 @@ pub fn router(state: SeedState, body_limit: usize, bare_paths: bool) -> Router {
             "/chatMsg/selectGroupChatMsgNotRead",
             post(group_unread::select_group_chat_msg_not_read),
         )
+        // Set inside the route, so it replaces the general limit below for this route only.
+        .route(
+            "/file/upload",
+            post(file::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/file/download", get(file::download))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(Arc::new(state));
     let prefixed = Router::new().nest("/api/v1", api.clone());
@@ -104,6 +122,19 @@ mod tests {
                 account: AccountClient::new(channel.clone()),
                 message: MessageClient::new(channel),
                 trusted_proxies: Vec::new(),
+                files: Arc::new(
+                    Files::open(
+                        &chat_common::storage::Storage::Disabled,
+                        crate::rest::files::FileLimits {
+                            image: 1024,
+                            voice: 1024,
+                            file: 1024,
+                        },
+                        None,
+                        std::time::Duration::from_secs(60),
+                    )
+                    .unwrap(),
+                ),
             },
             1024,
             bare_paths,
@@ -134,6 +165,19 @@ mod tests {
             body["data"].is_null() && body["remark"].is_string(),
             "{body}"
         );
+    }
+
+    #[tokio::test]
+    async fn voice_notes_need_the_token_and_a_failed_download_is_not_http_200() {
+        let (status, body) = post(app(false), "/api/v1/file/upload").await;
+        assert_eq!((status, body["code"].as_u64()), (StatusCode::OK, Some(506)));
+        let request = Request::builder()
+            .uri("/api/v1/file/download?fileName=%2F42")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app(false).oneshot(request).await.unwrap();
+        // The client reads a download as bytes whatever it is: a refusal must fail the call.
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
 
     #[tokio::test]

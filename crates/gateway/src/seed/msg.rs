@@ -7,6 +7,7 @@ use chat_wire::Content;
 use serde::Serialize;
 
 use super::fields::created_at;
+use super::file_url::voice_url;
 
 /// `chatType`.
 pub const DIRECT: i64 = 1;
@@ -43,8 +44,20 @@ pub fn seed_content(content: Content) -> Option<(i64, String, Option<u32>)> {
     match content {
         Content::Text { text } => Some((TEXT, text, None)),
         Content::Voice {
-            url, duration_ms, ..
-        } => Some((VOICE, url, Some(duration_ms.div_ceil(1000)))),
+            url,
+            duration_ms,
+            file_id,
+            ..
+        } => {
+            // An upload (from the seed path or ours) reads as the address the seed client can
+            // download through `file/download`; an older bare address as it is.
+            let url = if file_id == 0 {
+                url
+            } else {
+                voice_url(file_id)
+            };
+            Some((VOICE, url, Some(duration_ms.div_ceil(1000))))
+        }
         Content::Image { url, .. } | Content::File { url, .. } => Some((TEXT, url, None)),
         Content::Custom { data } => Some((TEXT, data.to_string(), None)),
         Content::Recalled { .. } => None,
@@ -156,6 +169,24 @@ mod tests {
         assert_eq!(
             (seen.content_type, seen.content.as_str(), seen.content_len),
             (VOICE, "https://x/v.webm", Some(3))
+        );
+    }
+
+    #[test]
+    fn an_uploaded_voice_note_reads_as_its_seed_address() {
+        // As the message service stores it: our download path filled in from the file row.
+        let voice = Body::Voice(pb::VoiceContent {
+            url: "/api/v1/files/31".into(),
+            duration_ms: 4_000,
+            mime: "audio/webm".into(),
+            size_bytes: 16,
+            file_id: 31,
+        });
+        let seen =
+            SeedMessage::for_viewer(&message(pb::ConversationKind::Direct, voice), 22).unwrap();
+        assert_eq!(
+            (seen.content_type, seen.content.as_str(), seen.content_len),
+            (VOICE, "/api/v1/file/chat/31", Some(4))
         );
     }
 

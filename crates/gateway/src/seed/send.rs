@@ -17,6 +17,7 @@ use super::auth::SeedCaller;
 use super::body::SeedBody;
 use super::envelope::{Done, SeedError, SeedResult, code};
 use super::fields;
+use super::file_url::{VoiceContent, voice_content};
 use super::msg::{DIRECT, GROUP, SeedMessage, TEXT, VOICE};
 
 #[derive(Deserialize)]
@@ -74,11 +75,28 @@ fn content(body: &SeedSend) -> Result<pb_common::MessageContent, SeedError> {
                 .content_len
                 .unwrap_or(0)
                 .clamp(0, i64::from(u32::MAX / 1000));
-            Body::Voice(pb_common::VoiceContent {
-                url: body.content.clone(),
-                duration_ms: u32::try_from(seconds * 1000).unwrap_or(0),
-                ..Default::default()
-            })
+            let duration_ms = u32::try_from(seconds * 1000).unwrap_or(0);
+            match voice_content(&body.content) {
+                // Our upload: the message service checks it is the sender's own voice upload
+                // and fills its address, type and size, so every client of ours can play it.
+                VoiceContent::Upload(file_id) => Body::Voice(pb_common::VoiceContent {
+                    file_id,
+                    duration_ms,
+                    ..Default::default()
+                }),
+                // An address elsewhere (the seed's own store, say) is kept as it is, as our
+                // API keeps a bare `url`: older seed data may carry such addresses.
+                VoiceContent::Foreign => Body::Voice(pb_common::VoiceContent {
+                    url: body.content.clone(),
+                    duration_ms,
+                    ..Default::default()
+                }),
+                VoiceContent::Malformed => {
+                    return Err(SeedError::bad_request(
+                        "a voice note's content is the address file/upload answered",
+                    ));
+                }
+            }
         }
         _ => {
             return Err(SeedError::bad_request(
@@ -222,5 +240,23 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(content(&body(r#"{"chatType":1,"content":"x","contentType":7}"#)).is_err());
+    }
+
+    #[test]
+    fn a_voice_note_uploaded_here_names_its_file() {
+        let voice = body(
+            r#"{"chatType":1,"content":"/api/v1/file/chat/31","contentType":2,"contentLen":"5"}"#,
+        );
+        match content(&voice).unwrap().body {
+            Some(Body::Voice(note)) => {
+                assert_eq!(
+                    (note.file_id, note.url.as_str(), note.duration_ms),
+                    (31, "", 5000)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let malformed = body(r#"{"chatType":1,"content":"/api/v1/file/chat/x","contentType":2}"#);
+        assert!(content(&malformed).is_err());
     }
 }

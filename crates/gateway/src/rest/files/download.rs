@@ -10,13 +10,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chat_common::files::{download_path, thumbnail_path};
 use chat_proto::message as pb;
+use chat_proto::message::message_client::MessageClient;
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStoreExt};
+use tonic::transport::Channel;
 
 use super::disposition::content_disposition;
 use super::range::{Wanted, wanted};
 use super::reader::Reader;
-use super::storage_error;
+use super::{Files, storage_error};
 use crate::rest::RestState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::IdPath;
@@ -29,14 +31,26 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let user = reader.user(&state, &download_path(id))?;
-    let file = authorized(&state, user, id).await?;
+    serve_file(&state.files, &state.message, user, id, &headers).await
+}
+
+/// File `id` for `user`, when the message service says they may read it (404 otherwise): the
+/// one download path of both APIs (ours above, the seed's `file/download`).
+pub async fn serve_file(
+    files: &Files,
+    message: &MessageClient<Channel>,
+    user: u64,
+    id: u64,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let file = authorized(message, user, id).await?;
     let stored = Stored {
         key: file.object_key,
         mime: file.mime,
         name: file.name,
         size: file.size_bytes,
     };
-    serve(&state, id, stored, &headers).await
+    serve(files, id, stored, headers).await
 }
 
 /// The JPEG the gateway made of an uploaded image (404 when it made none).
@@ -47,7 +61,7 @@ pub async fn thumbnail(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let user = reader.user(&state, &thumbnail_path(id))?;
-    let file = authorized(&state, user, id).await?;
+    let file = authorized(&state.message, user, id).await?;
     if file.thumbnail_key.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -68,13 +82,16 @@ pub async fn thumbnail(
         name: "thumbnail.jpg".to_owned(),
         size: meta.size,
     };
-    serve(&state, id, stored, &headers).await
+    serve(&state.files, id, stored, &headers).await
 }
 
 /// The file, when `user` may read it.
-async fn authorized(state: &RestState, user: u64, id: u64) -> Result<pb::FileInfo, ApiError> {
-    Ok(state
-        .message
+async fn authorized(
+    message: &MessageClient<Channel>,
+    user: u64,
+    id: u64,
+) -> Result<pb::FileInfo, ApiError> {
+    Ok(message
         .clone()
         .authorize_file(pb::AuthorizeFileRequest {
             actor_id: user,
@@ -93,12 +110,12 @@ struct Stored {
 }
 
 async fn serve(
-    state: &RestState,
+    files: &Files,
     id: u64,
     file: Stored,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let store = state.files.store()?;
+    let store = files.store()?;
     let size = file.size;
     let range = headers
         .get(header::RANGE)

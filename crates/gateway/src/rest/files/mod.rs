@@ -23,7 +23,9 @@ use chat_common::storage::Storage;
 use object_store::ObjectStore;
 use serde::Deserialize;
 
+pub use download::serve_file;
 pub use signed::UrlSigner;
+pub use upload::{NewUpload, store_upload};
 
 use super::RestState;
 use super::error::ApiError;
@@ -92,6 +94,11 @@ impl Files {
             url_ttl,
             thumbnails: thumbnail::Thumbnailer::new(),
         })
+    }
+
+    /// The largest upload of `kind`, in bytes.
+    pub fn limit(&self, kind: Kind) -> u64 {
+        self.limits.of(kind)
     }
 
     fn signer(&self) -> Result<&UrlSigner, ApiError> {

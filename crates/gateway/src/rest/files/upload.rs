@@ -1,27 +1,31 @@
 //! `POST /files?kind=image|voice|file&name=...`: the raw body streamed into object storage.
 //! Counted against the kind's limit (413 the moment it is passed), hashed and sniffed as it
 //! passes, written as a multipart upload so that nothing is visible until it completes, then
-//! registered with the message service. Whatever fails on the way leaves nothing stored.
+//! registered with the message service. Whatever fails on the way leaves nothing stored. The
+//! seed's `file/upload` streams its multipart field through the same [`store_upload`].
 
+use std::fmt::Display;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, BodyDataStream};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chat_common::files::is_file_name;
 use chat_proto::message as pb;
-use futures::StreamExt;
+use chat_proto::message::message_client::MessageClient;
+use futures::{Stream, StreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tonic::transport::Channel;
 
 use super::sniff::{SNIFF_BYTES, allowed, sniff};
 use chat_common::hex::lower as hex;
 
-use super::{Kind, storage_error};
+use super::{Files, Kind, storage_error};
 use crate::rest::RestState;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{Caller, QueryParams};
@@ -70,8 +74,48 @@ pub async fn upload(
     QueryParams(query): QueryParams<UploadQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
-    let store = state.files.store()?;
-    let name = query.name.unwrap_or_else(|| DEFAULT_NAME.to_owned());
+    let upload = NewUpload {
+        uploader: caller.user_id,
+        kind: query.kind,
+        name: query.name.unwrap_or_else(|| DEFAULT_NAME.to_owned()),
+    };
+    let file = store_upload(
+        &state.files,
+        &state.message,
+        upload,
+        body.into_data_stream(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(file.into())))
+}
+
+/// An upload on its way in: whose it is, what it is meant to be, what it is called.
+pub struct NewUpload {
+    pub uploader: u64,
+    pub kind: Kind,
+    /// Checked here ([`is_file_name`]): 400 `invalid_name` otherwise.
+    pub name: String,
+}
+
+/// Streams `body` into storage as `upload` and registers it with the message service: the one
+/// path of every upload (our `POST /files`, the seed's `file/upload`), so the limits, the
+/// sniffing and the quota are the same whichever API the bytes came through.
+pub async fn store_upload<S, E>(
+    files: &Files,
+    message: &MessageClient<Channel>,
+    upload: NewUpload,
+    body: S,
+) -> Result<pb::FileInfo, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let store = files.store()?;
+    let NewUpload {
+        uploader,
+        kind,
+        name,
+    } = upload;
     if !is_file_name(&name) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -80,30 +124,30 @@ pub async fn upload(
         ));
     }
     let mut intake = Intake {
-        body: body.into_data_stream(),
+        body,
         hasher: Sha256::new(),
         size: 0,
-        limit: state.files.limits.of(query.kind),
+        limit: files.limits.of(kind),
         // A picture (at most its kind's limit, 20 MiB by default) is kept to make its
         // thumbnail; every other kind only streams through.
-        kept: (query.kind == Kind::Image).then(Vec::new),
+        kept: (kind == Kind::Image).then(Vec::new),
     };
     let head = intake.head().await?;
-    let mime = sniff(query.kind, &head).ok_or_else(|| {
+    let mime = sniff(kind, &head).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_type",
             format!(
                 "the content is not allowed for kind={}: {}",
-                query.kind.as_str(),
-                allowed(query.kind)
+                kind.as_str(),
+                allowed(kind)
             ),
         )
     })?;
-    let location = Path::from(object_key(caller.user_id)?);
+    let location = Path::from(object_key(uploader)?);
     store_all(store, &location, head, &mut intake).await?;
     let picture = match intake.kept.take() {
-        Some(bytes) => match picture(&state, store, &location, bytes).await {
+        Some(bytes) => match picture(files, store, &location, bytes).await {
             Ok(picture) => picture,
             Err(error) => {
                 forget(store, &[&location]).await;
@@ -112,12 +156,11 @@ pub async fn upload(
         },
         None => Picture::default(),
     };
-    let registered = state
-        .message
+    let registered = message
         .clone()
         .register_file(pb::RegisterFileRequest {
-            actor_id: caller.user_id,
-            kind: query.kind.as_str().to_owned(),
+            actor_id: uploader,
+            kind: kind.as_str().to_owned(),
             mime: mime.to_owned(),
             size_bytes: intake.size,
             sha256: hex(&intake.hasher.finalize()),
@@ -133,7 +176,7 @@ pub async fn upload(
         })
         .await;
     match registered {
-        Ok(file) => Ok((StatusCode::CREATED, Json(file.into_inner().into()))),
+        Ok(file) => Ok(file.into_inner()),
         Err(status) => {
             // No row will ever name the objects (over quota, or the service failed).
             let mut stored = vec![&location];
@@ -155,12 +198,12 @@ struct Picture {
 /// Decodes the picture stored at `location` (415 when it does not decode) and stores its
 /// thumbnail beside it.
 async fn picture(
-    state: &RestState,
+    files: &Files,
     store: &dyn ObjectStore,
     location: &Path,
     bytes: Vec<u8>,
 ) -> Result<Picture, ApiError> {
-    let made = state.files.thumbnails.make(bytes).await?;
+    let made = files.thumbnails.make(bytes).await?;
     let thumbnail = Path::from(format!("{location}.thumb"));
     store
         .put(&thumbnail, made.jpeg.into())
@@ -198,8 +241,8 @@ fn object_key(uploader: u64) -> Result<String, ApiError> {
 }
 
 /// The request body as it arrives, counted against the kind's limit and hashed.
-struct Intake {
-    body: BodyDataStream,
+struct Intake<S> {
+    body: S,
     hasher: Sha256,
     size: u64,
     limit: u64,
@@ -207,7 +250,11 @@ struct Intake {
     kept: Option<Vec<u8>>,
 }
 
-impl Intake {
+impl<S, E> Intake<S>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
     /// The next chunk, counted and hashed; None at the end of the body.
     async fn next(&mut self) -> Result<Option<Bytes>, ApiError> {
         let Some(chunk) = self.body.next().await else {
@@ -252,12 +299,16 @@ impl Intake {
 /// Writes `head` and the rest of the body to `location`; on any failure the multipart upload
 /// is aborted, so nothing stays behind. (When the client goes away, hyper drops this future
 /// with the upload, whose staging file `LocalFileSystem` removes on drop.)
-async fn store_all(
+async fn store_all<S, E>(
     store: &dyn ObjectStore,
     location: &Path,
     head: Vec<u8>,
-    intake: &mut Intake,
-) -> Result<(), ApiError> {
+    intake: &mut Intake<S>,
+) -> Result<(), ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
     let upload = store.put_multipart(location).await.map_err(storage_error)?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
     writer.put(Bytes::from(head));
@@ -271,7 +322,11 @@ async fn store_all(
     Ok(())
 }
 
-async fn copy(writer: &mut WriteMultipart, intake: &mut Intake) -> Result<(), ApiError> {
+async fn copy<S, E>(writer: &mut WriteMultipart, intake: &mut Intake<S>) -> Result<(), ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
     while let Some(chunk) = intake.next().await? {
         writer
             .wait_for_capacity(PARTS_IN_FLIGHT)
