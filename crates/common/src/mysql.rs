@@ -98,11 +98,17 @@ mod tests {
         assert!(is_retryable(&error(
             "1213 (40001): Deadlock found when trying to get lock"
         )));
-        assert!(is_retryable(&error("1205 (HY000): Lock wait timeout exceeded")));
+        assert!(is_retryable(&error(
+            "1205 (HY000): Lock wait timeout exceeded"
+        )));
         assert!(is_retryable(&error(
             "1467 (HY000): Failed to read auto-increment value from storage engine"
         )));
-        assert!(!is_retryable(&error("1062 (23000): Duplicate entry 'a' for key 'b'")));
-        assert!(!is_retryable(&error("1146 (42S02): Table 'x.y' doesn't exist")));
+        assert!(!is_retryable(&error(
+            "1062 (23000): Duplicate entry 'a' for key 'b'"
+        )));
+        assert!(!is_retryable(&error(
+            "1146 (42S02): Table 'x.y' doesn't exist"
+        )));
     }
 }
