@@ -27,18 +27,24 @@ fn kinds(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A friend request from `token`'s user to `to`, saying "hey"; its id.
+fn request_friendship(api: &Api, token: &str, to: u64) -> u64 {
+    let sent = api.call(
+        "POST",
+        "/friends/requests",
+        Some(token),
+        Some(json!({"to_user_id": to, "message": "hey"})),
+    );
+    assert_eq!(sent.status, 200, "{sent:?}");
+    sent.body["request"]["request_id"].as_u64().unwrap()
+}
+
 #[test]
 fn a_declined_friend_request_is_told_to_its_sender() {
     let api = Api::new();
     let (_, alice_token) = api.new_user("nrj");
     let (bob, bob_token) = api.new_user("nrk");
-    let sent = api.call(
-        "POST",
-        "/friends/requests",
-        Some(&alice_token),
-        Some(json!({"to_user_id": bob, "message": "hey"})),
-    );
-    let request_id = sent.body["request"]["request_id"].as_u64().unwrap();
+    let request_id = request_friendship(&api, &alice_token, bob);
     let rejected = api.call(
         "POST",
         &format!("/friends/requests/{request_id}/reject"),
@@ -66,13 +72,7 @@ fn friend_and_group_events_are_stored_for_the_recipient() {
     let (alice, alice_token) = api.new_user("nal");
     let (bob, bob_token) = api.new_user("nbo");
 
-    let sent = api.call(
-        "POST",
-        "/friends/requests",
-        Some(&alice_token),
-        Some(json!({"to_user_id": bob, "message": "hey"})),
-    );
-    let request_id = sent.body["request"]["request_id"].as_u64().unwrap();
+    let request_id = request_friendship(&api, &alice_token, bob);
     let page = notifications(&api, &bob_token, 0);
     assert_eq!(kinds(&page), ["friend_request_received"]);
     assert_eq!(page["notifications"][0]["actor_id"], alice);
