@@ -207,6 +207,10 @@ impl TestCluster {
         ]
         .map(String::from)
         .into();
+        // The stack's raised limits first: `extra` may set some lower (a later setting wins).
+        if let Some(limits) = &self.stack.gateway_rate_limits {
+            args.extend(["--rate-limit".to_owned(), limits.clone()]);
+        }
         args.extend(extra.iter().map(|arg| arg.to_string()));
         self.launch(name, "chat-gateway", &args, [grpc, http, metrics])
     }

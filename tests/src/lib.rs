@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod files;
 pub mod openresty;
 pub mod rawws;
+pub mod redis;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -69,6 +70,10 @@ pub struct Stack {
     pub account: ServiceAddrs,
     pub message: ServiceAddrs,
     pub gateways: Vec<GatewayAddrs>,
+    /// The gateways' `--rate-limit` (raised: every client of the local stack is 127.0.0.1).
+    /// Absent in a `stack.json` written before gateways had rate limits.
+    #[serde(default)]
+    pub gateway_rate_limits: Option<String>,
     pub run_dir: PathBuf,
     pub bin_dir: PathBuf,
 }

@@ -8,8 +8,6 @@
 //! stack's own database, not the server's others), which must not race with other tests.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use chat_e2e::api::Api;
@@ -78,19 +76,7 @@ async fn stored(
 /// Empties the stack's own Redis database (`redis://host:port/db`), as a FLUSHALL would for
 /// the stack, without touching the server's other databases.
 fn flush_redis(stack: &Stack) {
-    let rest = stack.redis_url.trim_start_matches("redis://");
-    let (addr, db) = rest.split_once('/').unwrap_or((rest, "0"));
-    let mut redis = TcpStream::connect(addr).expect("connect to Redis");
-    let select = format!("*2\r\n$6\r\nSELECT\r\n${}\r\n{db}\r\n", db.len());
-    redis.write_all(select.as_bytes()).expect("send SELECT");
-    redis
-        .write_all(b"*1\r\n$7\r\nFLUSHDB\r\n")
-        .expect("send FLUSHDB");
-    let mut answers = [0u8; 10];
-    redis
-        .read_exact(&mut answers)
-        .expect("SELECT and FLUSHDB answers");
-    assert_eq!(&answers, b"+OK\r\n+OK\r\n");
+    assert_eq!(chat_e2e::redis::command(stack, &["FLUSHDB"]), "+OK");
 }
 
 /// Friends `a` and `b` (made through REST while tokens exist).

@@ -33,11 +33,23 @@ fn binary_name(component: &Component) -> &str {
     &component.marker
 }
 
+/// The local stack's rate limits. Every client of it comes from 127.0.0.1 (through OpenResty),
+/// so per-address limits would count all of them together, and the tests and benchmarks drive
+/// single users far faster than a person does: each limit is raised here, but still checked
+/// (the benchmarks pay for the check). The defaults are listed by `chat-gateway --help`; the
+/// limits themselves are tested on private gateways with their defaults or lower.
+pub const LOCAL_RATE_LIMITS: &str = "login.addr=100000/s,register.addr=100000/s,\
+    send.user=100000/s,send.addr=100000/s,typing.user=100000/s,typing.addr=100000/s,\
+    search.user=100000/s,search.addr=100000/s,join.user=100000/s,join.addr=100000/s,\
+    upload.user=100000/s,upload.addr=100000/s";
+
 /// The command line that starts `component` (a service or gateway of this workspace).
 fn command(component: &Component, release: bool) -> Command {
     let mut command = Command::new(paths::binary(binary_name(component), release));
     command.args(["--log-format", "json"]);
-    if matches!(component.name.as_str(), "router" | "account" | "message") {
+    if matches!(component.name.as_str(), "router" | "account" | "message")
+        || component.name.starts_with("gateway-")
+    {
         command.args(["--redis-url", ports::REDIS_URL]);
     }
     if component.name == "message" {
@@ -61,7 +73,8 @@ fn command(component: &Component, release: bool) -> Command {
             .arg("--files-dir")
             .arg(files_dir())
             .arg("--file-url-key-file")
-            .arg(file_url_key_file());
+            .arg(file_url_key_file())
+            .args(["--rate-limit", LOCAL_RATE_LIMITS]);
     }
     command
 }

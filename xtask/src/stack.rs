@@ -113,6 +113,8 @@ fn write_stack_json(options: &Options) -> TaskResult {
         "account": { "grpc": ports::ACCOUNT_GRPC, "metrics": ports::ACCOUNT_METRICS },
         "message": { "grpc": ports::MESSAGE_GRPC, "metrics": ports::MESSAGE_METRICS },
         "gateways": gateways,
+        // The gateways' `--rate-limit`: private test gateways start with the same.
+        "gateway_rate_limits": services::LOCAL_RATE_LIMITS,
         "run_dir": paths::run_dir(),
         "bin_dir": paths::binary("", options.release),
         "release": options.release,

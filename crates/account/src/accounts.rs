@@ -6,11 +6,12 @@ use chat_common::files::avatar_file_id;
 use chat_proto::account as pb;
 use chat_proto::common::{Relation, UserProfile};
 
-use crate::auth::{self, Session, Tokens};
+use crate::auth;
 use crate::error::AccountError;
 use crate::limits::LoginLimits;
 use crate::store::is_duplicate;
 use crate::store::users::{ProfileChange, UserRow, Users};
+use crate::tokens::{Session, Tokens};
 use crate::validate;
 
 /// Most users one lookup may name, and most search hits a page may hold.
@@ -114,13 +115,17 @@ impl Accounts {
 
     /// Revokes the token; returns its session, if it was live.
     pub async fn logout(&self, token: &str) -> Result<Option<Session>, AccountError> {
-        self.tokens.revoke(token).await
+        self.tokens.revoke(token, now_ms()).await
     }
 
     pub async fn authenticate(&self, token: &str) -> Result<(Session, UserRow), AccountError> {
         let invalid =
             || AccountError::Unauthenticated("the token is invalid, expired or revoked".into());
-        let session = self.tokens.authenticate(token).await?.ok_or_else(invalid)?;
+        let session = self
+            .tokens
+            .authenticate(token, now_ms())
+            .await?
+            .ok_or_else(invalid)?;
         let user = self
             .users
             .by_id(session.user_id)
@@ -189,8 +194,9 @@ impl Accounts {
             .await?;
         let ended = self
             .tokens
-            .revoke_others(user.id, &request.keep_session_id)
-            .await?;
+            .revoke_others(user.id, &request.keep_session_id, now_ms())
+            .await?
+            .len();
         tracing::info!(
             user_id = user.id,
             ended,

@@ -104,6 +104,19 @@ impl Account for AccountApi {
         }))
     }
 
+    async fn list_revocations(
+        &self,
+        request: Request<pb::ListRevocationsRequest>,
+    ) -> Result<Response<pb::ListRevocationsResponse>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.accounts
+                .tokens
+                .revocations(request.after_id, request.limit)
+                .await?,
+        ))
+    }
+
     async fn get_me(
         &self,
         request: Request<pb::GetMeRequest>,

@@ -16,6 +16,7 @@ mod limits;
 mod notify;
 mod presence;
 mod store;
+mod tokens;
 mod validate;
 
 use std::process::ExitCode;
@@ -81,9 +82,15 @@ async fn run(config: Config) -> Result<(), StartupError> {
         notifier: notifier.clone(),
         stamps,
     };
+    let tokens = tokens::Tokens::new(db.clone(), redis.clone(), cluster, config.token_ttl);
+    let pruner = tokens::spawn_pruner(
+        tokens.clone(),
+        std::time::Duration::from_secs(600),
+        host.shutdown(),
+    );
     let accounts = Accounts {
         users,
-        tokens: auth::Tokens::new(redis.clone(), cluster, config.token_ttl),
+        tokens,
         limits: limits::LoginLimits::new(
             redis.clone(),
             cluster,
@@ -110,6 +117,6 @@ async fn run(config: Config) -> Result<(), StartupError> {
             }))
         })
         .await;
-    let _ = sweeper.await;
+    let _ = tokio::join!(sweeper, pruner);
     served
 }

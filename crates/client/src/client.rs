@@ -67,7 +67,8 @@ pub struct Config {
     pub rest_timeout: Duration,
     /// How long a seq gap may wait for late pushes before it is pulled.
     pub gap_grace: Duration,
-    /// How often a send answered `unavailable` is tried again with the same id.
+    /// How often a send answered `unavailable` (or `rate_limited`, after the wait the server
+    /// names) is tried again with the same id.
     pub unavailable_retries: u32,
 }
 

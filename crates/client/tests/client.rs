@@ -215,6 +215,7 @@ async fn unavailable_is_retried_and_other_errors_are_returned() {
         code: "unavailable".into(),
         message: "message service unreachable".into(),
         client_msg_id: Some(client_msg_id.clone()),
+        retry_after_s: None,
     });
     let ClientFrame::Send {
         client_msg_id: retry,
@@ -228,6 +229,7 @@ async fn unavailable_is_retried_and_other_errors_are_returned() {
         code: "forbidden".into(),
         message: "not your friend".into(),
         client_msg_id: Some(retry),
+        retry_after_s: None,
     });
     let error = send.await.unwrap().unwrap_err();
     assert_eq!(error.code(), Some("forbidden"));

@@ -17,6 +17,8 @@ pub mod mysql;
 #[cfg(feature = "redis")]
 pub mod online;
 #[cfg(feature = "redis")]
+pub mod ratelimit;
+#[cfg(feature = "redis")]
 pub mod redis;
 pub mod shutdown;
 #[cfg(feature = "redis")]

@@ -104,6 +104,22 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<crate::rest::cidr::Cidr>,
 
+    /// Redis of the cluster, where the rate limits of every gateway are kept together (a
+    /// gateway allows requests while Redis is unreachable).
+    #[arg(long, env = "CHAT_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    #[arg(
+        long = "rate-limit",
+        env = "CHAT_GATEWAY_RATE_LIMITS",
+        value_name = "ACTION.SCOPE=RATE",
+        value_delimiter = ',',
+        value_parser = crate::limits::parse_setting,
+        help = "Overrides a rate limit, as ACTION.SCOPE=RATE (like send.user=20/s or register.addr=off)",
+        long_help = crate::limits::help()
+    )]
+    pub rate_limits: Vec<crate::limits::LimitSetting>,
+
     /// Directory of the built browser client (`web/dist`), served at `/` for every GET or HEAD
     /// outside /api, /ws and /debug: files as they are, index.html for client-side routes.
     /// Unset: no client is served and `/` answers the API's JSON 404.
@@ -158,6 +174,11 @@ pub struct Config {
     /// Largest WebSocket message in bytes (the session closes with 1009 beyond).
     #[arg(long, env = "CHAT_GATEWAY_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
     pub max_frame_bytes: usize,
+
+    /// How often the account service's log of ended logins is read: a revoked login's
+    /// connections close within this even when the push that announces it is lost.
+    #[arg(long, env = "CHAT_GATEWAY_REVOCATION_POLL", default_value = "1s", value_parser = parse_duration)]
+    pub revocation_poll: Duration,
 
     /// How often the server pings each session.
     #[arg(long, env = "CHAT_GATEWAY_HEARTBEAT", default_value = "25s", value_parser = parse_duration)]

@@ -6,10 +6,12 @@
 mod config;
 mod http;
 mod lease;
+mod limits;
 mod moves;
 mod presence;
 mod push;
 mod rest;
+mod revocations;
 mod seed;
 mod sends;
 mod web;
@@ -42,6 +44,12 @@ async fn run(config: Config) -> Result<(), StartupError> {
     )
     .await?;
     let public = grpc::bind("public HTTP", config.http_addr).await?;
+    let redis =
+        chat_common::redis::connect(&config.redis_url, 4, config.common.startup_timeout).await?;
+    let limits = Arc::new(limits::Limits::new(
+        chat_common::ratelimit::RateLimiter::new(redis, &config.common.cluster),
+        &config.rate_limits,
+    ));
     let account = grpc::lazy_channel("account", &config.account_url)?;
     let message = grpc::lazy_channel("message", &config.message_url)?;
     let router = grpc::lazy_channel("router", &config.router_url)?;
@@ -101,6 +109,18 @@ async fn run(config: Config) -> Result<(), StartupError> {
         shutdown.clone(),
     );
 
+    // Before serving: every session admitted from here on was authenticated after this point.
+    let mut revocation_client = AccountClient::new(account.clone());
+    let revocations_from =
+        revocations::starting_point(&mut revocation_client, config.common.startup_timeout).await;
+    let revocations = revocations::spawn(
+        revocation_client,
+        hub.clone(),
+        revocations_from,
+        config.revocation_poll,
+        shutdown.clone(),
+    );
+
     let checks = vec![
         DependencyCheck::grpc_peer("account", account.clone()),
         DependencyCheck::grpc_peer("message", message.clone()),
@@ -113,6 +133,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         lease: lease.clone(),
         tables: tables.clone(),
         account: AccountClient::new(account.clone()),
+        trusted_proxies: config.trusted_proxies.clone(),
         sessions: ws::session::SessionContext {
             hub: hub.clone(),
             message: message_client.clone(),
@@ -127,6 +148,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             },
             presence,
             seed: seed_pushes,
+            rate_limits: limits.clone(),
         },
     };
     let ws_routes = axum::Router::new()
@@ -166,6 +188,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             message: message_client.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
             files: files.clone(),
+            limits: limits.clone(),
         },
         config.body_limit,
         config.seed_bare_paths,
@@ -176,6 +199,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             message: message_client,
             trusted_proxies: config.trusted_proxies.clone(),
             files,
+            limits,
         },
         config.body_limit,
         &origins,
@@ -190,7 +214,8 @@ async fn run(config: Config) -> Result<(), StartupError> {
         lease_task,
         pushes,
         sessions_closed,
-        presence_task
+        presence_task,
+        revocations
     );
     if let Ok(mq) = Arc::try_unwrap(mq) {
         mq.shutdown().await;

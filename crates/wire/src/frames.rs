@@ -53,12 +53,15 @@ pub enum ServerFrame {
         read_seq: u64,
         unread: u64,
     },
-    /// A frame failed; `client_msg_id` names the `send` it answers, if any.
+    /// A frame failed; `client_msg_id` names the `send` it answers, if any. A `rate_limited`
+    /// refusal says in `retry_after_s` when the same frame will be taken again.
     Error {
         code: String,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_msg_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_s: Option<u64>,
     },
     /// A new message in one of my conversations (mine too, from my other sessions).
     Message {
@@ -150,6 +153,7 @@ mod tests {
             code: "bad_frame".into(),
             message: "nope".into(),
             client_msg_id: None,
+            retry_after_s: None,
         };
         assert_eq!(
             serde_json::to_value(&error).expect("serializes"),

@@ -1094,6 +1094,7 @@ export interface operations {
             400: components["responses"]["Error"];
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
+            429: components["responses"]["Error"];
         };
     };
     login: {
@@ -1289,6 +1290,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            429: components["responses"]["Error"];
         };
     };
     openapi: {
@@ -2055,6 +2057,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
         };
     };
     listJoinRequests: {
@@ -2267,6 +2270,7 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             413: components["responses"]["Error"];
+            429: components["responses"]["Error"];
         };
     };
     listConversations: {

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateGroups),
             Box::new(CreateNotifications),
             Box::new(CreateDeliveryCursors),
+            Box::new(CreateLoginSessions),
         ]
     }
 }
@@ -269,6 +270,54 @@ impl MigrationTrait for CreateDeliveryCursors {
             .get_connection()
             .execute_unprepared("DROP TABLE delivery_cursors")
             .await?;
+        Ok(())
+    }
+}
+
+struct CreateLoginSessions;
+
+impl MigrationName for CreateLoginSessions {
+    fn name(&self) -> &str {
+        "m0006_create_login_sessions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateLoginSessions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Logins outlive Redis (which caches them): a token is known by the SHA-256 of it only.
+        // `revocations` is the log gateways follow to close a revoked login's connections.
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE TABLE login_sessions (
+                token_hash CHAR(64) NOT NULL PRIMARY KEY,
+                session_id CHAR(16) NOT NULL,
+                user_id BIGINT UNSIGNED NOT NULL,
+                created_at_ms BIGINT NOT NULL,
+                expires_at_ms BIGINT NOT NULL,
+                revoked_at_ms BIGINT NOT NULL DEFAULT 0,
+                KEY login_sessions_user (user_id, revoked_at_ms),
+                KEY login_sessions_expiry (expires_at_ms)
+            ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE TABLE revocations (
+                id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                user_id BIGINT UNSIGNED NOT NULL,
+                session_id CHAR(16) NOT NULL,
+                revoked_at_ms BIGINT NOT NULL,
+                KEY revocations_at (revoked_at_ms)
+            ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP TABLE revocations").await?;
+        db.execute_unprepared("DROP TABLE login_sessions").await?;
         Ok(())
     }
 }

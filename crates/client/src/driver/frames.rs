@@ -1,7 +1,7 @@
 //! What the server's frames do: deliveries through the seq tracker, acks and errors for the
 //! sends waiting, and the end of a session.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chat_wire::{ChatMessage, ServerFrame};
 
@@ -33,7 +33,8 @@ impl Driver {
                 code,
                 message,
                 client_msg_id: Some(id),
-            } => self.on_send_error(&id, code, message),
+                retry_after_s,
+            } => self.on_send_error(&id, code, message, retry_after_s),
             ServerFrame::Message { message } => self.offer(Item::from_message(message)),
             ServerFrame::Recall {
                 conversation_id,
@@ -141,9 +142,22 @@ impl Driver {
     }
 
     /// `unavailable` is retried with the same id a few times; anything else is final.
-    pub(super) fn on_send_error(&mut self, client_msg_id: &str, code: String, message: String) {
-        if code == "unavailable" {
-            let at = Instant::now() + self.config.backoff.delay(1, random_unit());
+    pub(super) fn on_send_error(
+        &mut self,
+        client_msg_id: &str,
+        code: String,
+        message: String,
+        retry_after_s: Option<u64>,
+    ) {
+        // Unavailable: the outcome is unknown, so the same send goes again (idempotent on its
+        // id) after a backoff. Rate limited: it goes again when the server said it would take it.
+        let retry_in = match (code.as_str(), retry_after_s) {
+            ("unavailable", _) => Some(self.config.backoff.delay(1, random_unit())),
+            ("rate_limited", Some(seconds)) => Some(Duration::from_secs(seconds)),
+            _ => None,
+        };
+        if let Some(delay) = retry_in {
+            let at = Instant::now() + delay;
             if self
                 .pending
                 .retry_later(client_msg_id, at, self.config.unavailable_retries)

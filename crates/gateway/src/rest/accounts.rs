@@ -15,6 +15,7 @@ use super::RestState;
 use super::avatars::refuse_address;
 use super::error::ApiError;
 use super::extract::{Caller, ClientAddr, JsonBody, QueryParams};
+use crate::limits::Action;
 
 /// A user as the API shows it.
 pub fn user_json(user: &UserProfile) -> Value {
@@ -52,8 +53,13 @@ pub struct Register {
 
 pub async fn register(
     State(state): State<Arc<RestState>>,
+    ClientAddr(client_addr): ClientAddr,
     JsonBody(body): JsonBody<Register>,
 ) -> Result<impl IntoResponse, ApiError> {
+    state
+        .limits
+        .check(Action::Register, None, &client_addr)
+        .await?;
     let reply = state
         .account
         .clone()
@@ -84,6 +90,10 @@ pub async fn login(
     ClientAddr(client_addr): ClientAddr,
     JsonBody(body): JsonBody<Login>,
 ) -> Result<Json<Value>, ApiError> {
+    state
+        .limits
+        .check(Action::Login, None, &client_addr)
+        .await?;
     let reply = state
         .account
         .clone()
@@ -231,6 +241,10 @@ pub async fn search(
     caller: Caller,
     QueryParams(query): QueryParams<Search>,
 ) -> Result<Json<Value>, ApiError> {
+    state
+        .limits
+        .check(Action::Search, Some(caller.user_id), &caller.addr)
+        .await?;
     let reply = state
         .account
         .clone()

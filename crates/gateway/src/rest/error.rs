@@ -62,6 +62,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<chat_common::ServiceError> for ApiError {
+    fn from(error: chat_common::ServiceError) -> Self {
+        Status::from(error).into()
+    }
+}
+
 impl From<Status> for ApiError {
     fn from(status: Status) -> Self {
         let (http, fallback) = match status.code() {

@@ -59,6 +59,8 @@ pub struct Caller {
     pub user_id: u64,
     pub session_id: String,
     pub token: String,
+    /// The client's address, as [`ClientAddr`] counts it.
+    pub addr: String,
 }
 
 impl FromRequestParts<Arc<RestState>> for Caller {
@@ -96,6 +98,7 @@ impl FromRequestParts<Arc<RestState>> for Caller {
             user_id: session.user_id,
             session_id: session.session_id,
             token,
+            addr: request_ip(parts, &state.trusted_proxies),
         })
     }
 }
@@ -117,12 +120,19 @@ impl FromRequestParts<Arc<RestState>> for ClientAddr {
 
 /// The address a request counts as (see [`client_ip`]), from its `X-Real-IP` and its peer.
 pub fn request_ip(parts: &Parts, trusted: &[Cidr]) -> String {
-    let forwarded = parts
-        .headers
+    headers_ip(&parts.headers, &parts.extensions, trusted)
+}
+
+/// As [`request_ip`], from a request's headers and extensions (for a whole request).
+pub fn headers_ip(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trusted: &[Cidr],
+) -> String {
+    let forwarded = headers
         .get("x-real-ip")
         .and_then(|value| value.to_str().ok());
-    let peer = parts
-        .extensions
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     client_ip(peer, forwarded, trusted)

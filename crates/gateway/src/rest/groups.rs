@@ -16,6 +16,7 @@ use super::avatars::refuse_address;
 use super::error::ApiError;
 use super::extract::{Caller, IdPair, IdPath, JsonBody, QueryParams};
 use super::friends::Page;
+use crate::limits::Action;
 
 fn mode_name(mode: i32) -> &'static str {
     match pb::JoinMode::try_from(mode).unwrap_or(pb::JoinMode::Unspecified) {
@@ -283,6 +284,10 @@ pub async fn join(
     IdPath(id): IdPath,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    state
+        .limits
+        .check(Action::Join, Some(caller.user_id), &caller.addr)
+        .await?;
     // The body is optional: open groups need nothing.
     let body: Join = if body.is_empty() {
         Join::default()

@@ -17,6 +17,7 @@ use super::RestState;
 use super::error::ApiError;
 use super::extract::{Caller, ConversationPath, JsonBody, QueryParams, SeqPath};
 use super::friends::Page;
+use crate::limits::Action;
 
 /// The most messages (and seqs) one call handles, as the message service's contract says.
 const MAX_PAGE: usize = 200;
@@ -40,6 +41,10 @@ pub async fn send(
     caller: Caller,
     JsonBody(body): JsonBody<SendRequest>,
 ) -> Result<Json<SendResult>, ApiError> {
+    state
+        .limits
+        .check(Action::Send, Some(caller.user_id), &caller.addr)
+        .await?;
     let request = body
         .into_proto(caller.user_id, String::new())
         .map_err(ApiError::invalid_content)?;

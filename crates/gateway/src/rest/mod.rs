@@ -34,6 +34,8 @@ pub struct RestState {
     pub trusted_proxies: Vec<cidr::Cidr>,
     /// Where uploads go (`--files-dir`) and how large they may be; shared with the seed API.
     pub files: Arc<files::Files>,
+    /// Rate limits shared with every gateway (`--rate-limit`).
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 /// The `/api/v1` routes. `body_limit` bounds request bodies (413 beyond; uploads have their

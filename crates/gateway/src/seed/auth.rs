@@ -16,6 +16,8 @@ use crate::rest::extract::request_ip;
 /// The signed-in user making the request.
 pub struct SeedCaller {
     pub user_id: u64,
+    /// The client's address, as our REST API counts it.
+    pub addr: String,
 }
 
 impl FromRequestParts<Arc<SeedState>> for SeedCaller {
@@ -49,6 +51,7 @@ impl FromRequestParts<Arc<SeedState>> for SeedCaller {
             .into_inner();
         Ok(Self {
             user_id: session.user_id,
+            addr: request_ip(parts, &state.trusted_proxies),
         })
     }
 }

@@ -104,6 +104,12 @@ impl From<ApiError> for SeedError {
     }
 }
 
+impl From<chat_common::ServiceError> for SeedError {
+    fn from(error: chat_common::ServiceError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<tonic::Status> for SeedError {
     fn from(status: tonic::Status) -> Self {
         ApiError::from(status).into()

@@ -4,6 +4,7 @@
 //! answered with the address of [`super::file_url`]; a download is our `GET /files/{id}`, with
 //! the same rights (the uploader, and the readers of a conversation where a message carries it).
 
+use crate::limits::Action;
 use std::sync::Arc;
 
 use axum::Json;
@@ -35,6 +36,10 @@ pub async fn upload(
     caller: SeedCaller,
     form: Result<Multipart, MultipartRejection>,
 ) -> SeedResult<String> {
+    state
+        .limits
+        .check(Action::Upload, Some(caller.user_id), &caller.addr)
+        .await?;
     let mut form = form.map_err(|rejection| upload_failed(rejection.body_text()))?;
     loop {
         let field = form

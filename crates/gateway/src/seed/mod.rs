@@ -41,6 +41,8 @@ pub struct SeedState {
     pub trusted_proxies: Vec<Cidr>,
     /// Our object storage: the seed's voice notes are our `voice` uploads.
     pub files: Arc<Files>,
+    /// Rate limits shared with our API and every gateway.
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 /// Items a page when a seed list gathers every page of ours (the account service's maximum).
@@ -135,6 +137,7 @@ mod tests {
                     )
                     .unwrap(),
                 ),
+                limits: Arc::new(crate::limits::Limits::disabled()),
             },
             1024,
             bare_paths,

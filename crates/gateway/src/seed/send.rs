@@ -3,6 +3,7 @@
 //! a message, so the client message id is derived from what a retry repeats (conversation,
 //! compose time and content): a resend after the client's 5 s timeout is stored once.
 
+use crate::limits::Action;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -145,6 +146,10 @@ pub async fn send_msg(
     caller: SeedCaller,
     SeedBody(body): SeedBody<SeedSend>,
 ) -> SeedResult<SeedMessage> {
+    state
+        .limits
+        .check(Action::Send, Some(caller.user_id), &caller.addr)
+        .await?;
     if body
         .send_user_id
         .is_some_and(|sender| u64::try_from(sender).ok() != Some(caller.user_id))

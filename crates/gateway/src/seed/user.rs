@@ -1,6 +1,7 @@
 //! `user/*`: registration, login, the caller's profile and user search. The seed's `name` is
 //! our nickname; passwords go to the account service, which keeps only their hash.
 
+use crate::limits::Action;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -36,8 +37,13 @@ pub struct SeedUser {
 /// least 8), refused with code 400.
 pub async fn insert_user(
     State(state): State<Arc<SeedState>>,
+    SeedClientAddr(client_addr): SeedClientAddr,
     SeedBody(body): SeedBody<NewUser>,
 ) -> SeedResult<SeedUser> {
+    state
+        .limits
+        .check(Action::Register, None, &client_addr)
+        .await?;
     if body.password != body.confirm_pwd {
         return Err(SeedError::bad_request("the passwords differ"));
     }
@@ -77,6 +83,10 @@ pub async fn login(
     SeedClientAddr(client_addr): SeedClientAddr,
     SeedBody(body): SeedBody<Credentials>,
 ) -> SeedResult<String> {
+    state
+        .limits
+        .check(Action::Login, None, &client_addr)
+        .await?;
     let reply = state
         .account
         .clone()
@@ -142,6 +152,10 @@ pub async fn search_user(
     caller: SeedCaller,
     SeedBody(body): SeedBody<Search>,
 ) -> SeedResult<Vec<SeedHit>> {
+    state
+        .limits
+        .check(Action::Search, Some(caller.user_id), &caller.addr)
+        .await?;
     let query = body.username.trim().to_owned();
     if query.is_empty() {
         return Ok(Done(Vec::new()));

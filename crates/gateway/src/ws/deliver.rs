@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use chat_mq::{Push, PushEnvelope};
 use chat_proto::push::push::Payload;
 use chat_wire::ServerFrame;
-use chat_wire::frames::close;
 
 use super::hub::{Dialect, Hub, Outbound};
 use super::session::encode;
@@ -117,14 +116,9 @@ impl Deliverer {
     }
 
     fn revoke(&self, revoked: &chat_proto::push::SessionRevoked) {
-        let frame = encode(&ServerFrame::Kicked {
-            reason: revoked.reason.clone(),
+        super::kick_logins(&self.hub, revoked.user_id, &revoked.reason, |login| {
+            revokes(revoked, login)
         });
-        for session in self.hub.sessions_of(revoked.user_id) {
-            if revokes(revoked, &session.login_session) {
-                session.end_with(frame.clone(), close::KICKED, &revoked.reason);
-            }
-        }
     }
 }
 

@@ -27,6 +27,8 @@ pub struct WsState {
     pub lease: Lease,
     pub tables: TableWatcher,
     pub account: AccountClient<Channel>,
+    /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
+    pub trusted_proxies: Vec<crate::rest::cidr::Cidr>,
     pub sessions: SessionContext,
 }
 
@@ -95,6 +97,11 @@ async fn connect(
             "send Authorization: Bearer <token>",
         );
     };
+    let addr = crate::rest::extract::headers_ip(
+        request.headers(),
+        request.extensions(),
+        &state.trusted_proxies,
+    );
     let identity = match state
         .account
         .clone()
@@ -108,6 +115,7 @@ async fn connect(
                 login_session: reply.session_id,
                 expires_at_ms: reply.expires_at_ms,
                 dialect,
+                addr,
             }
         }
         Err(status) => return ApiError::from(status).into_response(),

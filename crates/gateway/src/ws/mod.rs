@@ -46,3 +46,19 @@ pub fn end_all(sessions: &[hub::SessionRef], reason: &str) {
         session.end_with(frame.clone(), close::MOVED, reason);
     }
 }
+
+/// Ends, as `kicked` (close 4002), the sessions of `user_id` whose login session `ends` says
+/// was revoked; returns how many.
+pub fn kick_logins(hub: &Hub, user_id: u64, reason: &str, ends: impl Fn(&str) -> bool) -> usize {
+    let frame = session::encode(&ServerFrame::Kicked {
+        reason: reason.to_owned(),
+    });
+    let mut kicked = 0;
+    for session in hub.sessions_of(user_id) {
+        if ends(&session.login_session) {
+            session.end_with(frame.clone(), close::KICKED, reason);
+            kicked += 1;
+        }
+    }
+    kicked
+}

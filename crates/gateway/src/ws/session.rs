@@ -19,6 +19,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tonic::transport::Channel;
 
 use super::hub::{Dialect, Hub, Outbound, Session, SessionRef, Starting};
+use crate::limits::{Action, Limits};
 use crate::presence::PresenceReporter;
 use crate::rest::error::ApiError;
 use crate::seed::realtime::SeedPushes;
@@ -60,6 +61,8 @@ pub struct SessionContext {
     pub presence: PresenceReporter,
     /// Renders pushes for seed sessions, and hands a connecting one what it missed.
     pub seed: Arc<SeedPushes>,
+    /// Limits on sends and typing, shared with every gateway.
+    pub rate_limits: Arc<Limits>,
 }
 
 /// Who a session is for, as authenticated before the upgrade.
@@ -69,6 +72,8 @@ pub struct Identity {
     /// The token's expiry: the session is then ended as `kicked` (4002); the client signs in again.
     pub expires_at_ms: i64,
     pub dialect: Dialect,
+    /// The client's address (for its rate limits).
+    pub addr: String,
 }
 
 /// Serializes a server frame (it always serializes: every field is plain data).
@@ -138,7 +143,7 @@ pub async fn run(
         context.limits.heartbeat,
         expiry_deadline(identity.expires_at_ms),
     ));
-    read_loop(&mut read, &context, &session).await;
+    read_loop(&mut read, &context, &session, &identity.addr).await;
     session.ended.cancel();
     context.hub.remove(&session);
     if !context.hub.holds(user_id) {
@@ -259,6 +264,7 @@ async fn read_loop(
     read: &mut WebSocketRead<ReadHalf<Stream>>,
     context: &SessionContext,
     session: &SessionRef,
+    addr: &str,
 ) {
     let sends = Arc::new(Semaphore::new(context.limits.sends_in_flight.max(1)));
     let mut partial: Option<Vec<u8>> = None;
@@ -296,7 +302,7 @@ async fn read_loop(
             OpCode::Binary if session.dialect == Dialect::Seed => {}
             OpCode::Binary => reply_error(session, "bad_frame", "frames are JSON text", None),
             OpCode::Text if frame.fin => {
-                handle_text(&frame.payload, context, session, &sends).await
+                handle_text(&frame.payload, context, session, addr, &sends).await
             }
             OpCode::Text => partial = Some(frame.payload.to_vec()),
             OpCode::Continuation => {
@@ -311,7 +317,7 @@ async fn read_loop(
                     return session.kill(close::TOO_BIG, "message over the size limit");
                 }
                 if frame.fin {
-                    handle_text(&buffer, context, session, &sends).await;
+                    handle_text(&buffer, context, session, addr, &sends).await;
                 } else {
                     partial = Some(buffer);
                 }
@@ -352,12 +358,18 @@ fn reply_error(session: &Session, code: &str, message: &str, client_msg_id: Opti
         code: code.to_owned(),
         message: message.to_owned(),
         client_msg_id,
+        retry_after_s: None,
     })));
 }
 
 fn reply_status(session: &Session, status: tonic::Status, client_msg_id: Option<String>) {
     let error = ApiError::from(status);
-    reply_error(session, &error.code, &error.message, client_msg_id);
+    session.offer(Outbound::Text(encode(&ServerFrame::Error {
+        code: error.code,
+        message: error.message,
+        client_msg_id,
+        retry_after_s: error.retry_after_s,
+    })));
 }
 
 /// One client frame: parsed, then answered. Sends are handed to the send stream here, in frame
@@ -367,6 +379,7 @@ async fn handle_text(
     text: &[u8],
     context: &SessionContext,
     session: &SessionRef,
+    addr: &str,
     sends: &Arc<Semaphore>,
 ) {
     // The seed client only says `{"msgType":1}` and `{"ping":true}`, which need no answer (the
@@ -395,6 +408,13 @@ async fn handle_text(
             target_id,
             content,
         } => {
+            let limited = context
+                .rate_limits
+                .check(Action::Send, Some(session.user_id), addr)
+                .await;
+            if let Err(refusal) = limited {
+                return reply_status(session, refusal.into(), Some(client_msg_id));
+            }
             let Ok(permit) = sends.clone().acquire_owned().await else {
                 return;
             };
@@ -461,6 +481,13 @@ async fn handle_text(
             }
         }
         ClientFrame::Typing { conversation_id } => {
+            let limited = context
+                .rate_limits
+                .check(Action::Typing, Some(session.user_id), addr)
+                .await;
+            if let Err(refusal) = limited {
+                return reply_status(session, refusal.into(), None);
+            }
             let request = pb::TypingRequest {
                 actor_id: session.user_id,
                 conversation_id,

@@ -185,6 +185,7 @@ impl Peer {
                 code,
                 message,
                 client_msg_id: Some(id),
+                ..
             } => {
                 let due = self
                     .shared

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use tonic::transport::Channel;
 
 use super::sniff::{SNIFF_BYTES, allowed, sniff};
+use crate::limits::Action;
 use chat_common::hex::lower as hex;
 
 use super::{Files, Kind, storage_error};
@@ -74,6 +75,10 @@ pub async fn upload(
     QueryParams(query): QueryParams<UploadQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<Uploaded>), ApiError> {
+    state
+        .limits
+        .check(Action::Upload, Some(caller.user_id), &caller.addr)
+        .await?;
     let upload = NewUpload {
         uploader: caller.user_id,
         kind: query.kind,
