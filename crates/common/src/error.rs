@@ -92,11 +92,23 @@ where
             Err(ServiceError::Retry(reason)) if tries < 3 => {
                 tries += 1;
                 tracing::debug!(%reason, tries, "retrying a transaction");
+                // Apart, and not in step: transactions that collided once (a deadlock, the
+                // AUTO-INC lock) collide again when retried at the same instant.
+                tokio::time::sleep(retry_pause(tries)).await;
             }
             Err(ServiceError::Retry(reason)) => return Err(ServiceError::Internal(reason)),
             outcome => return outcome,
         }
     }
+}
+
+/// A random pause of up to 10 ms times `tries` before a retry.
+fn retry_pause(tries: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // Each RandomState is seeded afresh: a cheap random number without a dependency.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(tries);
+    std::time::Duration::from_micros(hasher.finish() % (10_000 * u64::from(tries)))
 }
 
 #[cfg(feature = "redis")]
