@@ -8,9 +8,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use chat_common::internal::InternalChannel;
 use chat_proto::router::router_client::RouterClient;
 use chat_routing::SlotTable;
-use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::{Stack, free_addrs, http_get};
@@ -102,8 +102,15 @@ impl TestCluster {
             File::create(self.log_dir.join(format!("{name}.log"))).expect("create a log file");
         Command::new(self.stack.binary(binary))
             .args(args)
-            // The stack's Redis database (router and message read it; gateways ignore it).
+            // The stack's Redis database.
             .env("CHAT_REDIS_URL", &self.stack.redis_url)
+            // The stack's internal secret: its services are called, and call back.
+            .envs(
+                self.stack
+                    .internal_secret_file
+                    .iter()
+                    .map(|path| ("CHAT_INTERNAL_SECRET_FILE", path.clone())),
+            )
             .args([
                 "--cluster",
                 cluster,
@@ -324,14 +331,12 @@ fn wait_serving(proc: &Proc) {
 }
 
 /// A gRPC client of a router.
-pub async fn router_client(router: &Proc) -> RouterClient<Channel> {
-    RouterClient::connect(format!("http://{}", router.grpc))
-        .await
-        .expect("connect to the router")
+pub async fn router_client(router: &Proc) -> RouterClient<InternalChannel> {
+    RouterClient::new(Stack::load().grpc(&router.grpc))
 }
 
 /// The router's current table.
-pub async fn table(client: &mut RouterClient<Channel>) -> SlotTable {
+pub async fn table(client: &mut RouterClient<InternalChannel>) -> SlotTable {
     let wire = client
         .get_table(chat_proto::router::GetTableRequest {})
         .await
@@ -343,7 +348,7 @@ pub async fn table(client: &mut RouterClient<Channel>) -> SlotTable {
 /// Polls the router's table until `done` holds (or panics after `timeout`); returns it and
 /// how long it took.
 pub async fn wait_for_table(
-    client: &mut RouterClient<Channel>,
+    client: &mut RouterClient<InternalChannel>,
     timeout: Duration,
     what: &str,
     mut done: impl FnMut(&SlotTable) -> bool,

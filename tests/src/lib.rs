@@ -70,6 +70,10 @@ pub struct Stack {
     pub account: ServiceAddrs,
     pub message: ServiceAddrs,
     pub gateways: Vec<GatewayAddrs>,
+    /// The secret internal gRPC calls carry. Absent in a `stack.json` written before services
+    /// checked it.
+    #[serde(default)]
+    pub internal_secret_file: Option<PathBuf>,
     /// The gateways' `--rate-limit` (raised: every client of the local stack is 127.0.0.1).
     /// Absent in a `stack.json` written before gateways had rate limits.
     #[serde(default)]
@@ -79,6 +83,25 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The stack's internal secret (none when it has none).
+    pub fn internal_secret(&self) -> chat_common::internal::InternalSecret {
+        let Some(path) = &self.internal_secret_file else {
+            return chat_common::internal::InternalSecret::default();
+        };
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        chat_common::internal::InternalSecret::new(&text).expect("a valid internal secret")
+    }
+
+    /// A channel to a service at `addr` (host:port) whose calls carry the stack's secret, as
+    /// the services' own calls do. Connects on first use (call it inside a runtime).
+    pub fn grpc(&self, addr: &str) -> chat_common::internal::InternalChannel {
+        let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .expect("a host:port")
+            .connect_timeout(Duration::from_secs(5));
+        self.internal_secret().channel(endpoint.connect_lazy())
+    }
+
     /// Reads `stack.json`; panics with the command to run when the stack is not up.
     pub fn load() -> Self {
         let path = run_dir().join("stack.json");
@@ -200,9 +223,7 @@ pub async fn gateway_of(stack: &Stack, user: u64) -> GatewayAddrs {
 
 async fn owner_now(stack: &Stack, user: u64) -> Option<GatewayAddrs> {
     use chat_proto::router::{GetTableRequest, router_client::RouterClient};
-    let mut router = RouterClient::connect(format!("http://{}", stack.router.grpc))
-        .await
-        .ok()?;
+    let mut router = RouterClient::new(stack.grpc(&stack.router.grpc));
     let table = router
         .get_table(GetTableRequest {})
         .await

@@ -133,9 +133,7 @@ async fn registrations_beyond_the_quota_are_refused() {
     let message = tokio::task::block_in_place(|| {
         cluster.start_stack_message_flags("message-quota", &["--file-quota-bytes", "100"])
     });
-    let mut client = MessageClient::connect(format!("http://{}", message.grpc))
-        .await
-        .expect("connect to the message service");
+    let mut client = MessageClient::new(cluster.stack.grpc(&message.grpc));
     let file = |key: &str| RegisterFileRequest {
         actor_id: user,
         kind: "file".into(),

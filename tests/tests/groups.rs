@@ -477,9 +477,7 @@ async fn other_services_read_members_with_a_version_to_cache_by() {
         json!({"name": "Versioned", "join_mode": "open"}),
     );
     let stack = chat_e2e::Stack::load();
-    let mut account = AccountClient::connect(format!("http://{}", stack.account.grpc))
-        .await
-        .unwrap();
+    let mut account = AccountClient::new(stack.grpc(&stack.account.grpc));
     let ask = |known_version| GroupMembersRequest {
         group_id: group,
         known_version,

@@ -10,22 +10,20 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use chat_common::internal::InternalChannel;
 use chat_e2e::api::Api;
 use chat_e2e::cluster::TestCluster;
 use chat_e2e::{Stack, eventually, grpc_health};
 use chat_proto::common::{ConversationKind, MessageContent, TextContent, message_content::Body};
 use chat_proto::message::message_client::MessageClient;
 use chat_proto::message::{PullDirection, PullMessagesRequest, SendRequest};
-use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 /// The two tests run one at a time: the flush would wipe the other's fresh login tokens.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn client(addr: &str) -> MessageClient<Channel> {
-    MessageClient::connect(format!("http://{addr}"))
-        .await
-        .expect("connect to a message service")
+async fn client(addr: &str) -> MessageClient<InternalChannel> {
+    MessageClient::new(Stack::load().grpc(addr))
 }
 
 fn request(from: u64, to: u64, client_id: &str) -> SendRequest {
@@ -45,7 +43,7 @@ fn request(from: u64, to: u64, client_id: &str) -> SendRequest {
 
 /// Every (seq, client id) stored in the conversation, in seq order.
 async fn stored(
-    client: &mut MessageClient<Channel>,
+    client: &mut MessageClient<InternalChannel>,
     user: u64,
     conversation: &str,
 ) -> Vec<(u64, String)> {

@@ -256,7 +256,12 @@ fn run_scenario(
         .args(flags)
         .arg("--out")
         .arg(out)
-        .args(["--stack-profile", "release"]);
+        .args(["--stack-profile", "release"])
+        // Its gRPC calls (users, friendships) need the cluster's secret.
+        .env(
+            "CHAT_INTERNAL_SECRET_FILE",
+            crate::services::internal_secret_file(),
+        );
     let (commit, dirty) = git_state();
     if let Some(commit) = commit {
         command.args(["--commit", &commit]);

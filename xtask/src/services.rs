@@ -47,6 +47,9 @@ pub const LOCAL_RATE_LIMITS: &str = "login.addr=100000/s,register.addr=100000/s,
 fn command(component: &Component, release: bool) -> Command {
     let mut command = Command::new(paths::binary(binary_name(component), release));
     command.args(["--log-format", "json"]);
+    command
+        .arg("--internal-secret-file")
+        .arg(internal_secret_file());
     if matches!(component.name.as_str(), "router" | "account" | "message")
         || component.name.starts_with("gateway-")
     {
@@ -89,9 +92,15 @@ pub fn file_url_key_file() -> std::path::PathBuf {
     paths::run_dir().join("file-url-key")
 }
 
+/// The secret every internal gRPC call carries (made by [`ensure_secrets`]).
+pub fn internal_secret_file() -> std::path::PathBuf {
+    paths::run_dir().join("internal-secret")
+}
+
 /// Creates the secrets the services read before any of them starts.
 pub fn ensure_secrets() -> TaskResult {
-    secrets::ensure(&file_url_key_file(), 32).map(drop)
+    secrets::ensure(&file_url_key_file(), 32)?;
+    secrets::ensure(&internal_secret_file(), 32).map(drop)
 }
 
 /// Starts `component` unless it already runs from an up-to-date binary, then waits for SERVING.

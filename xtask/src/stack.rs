@@ -113,6 +113,8 @@ fn write_stack_json(options: &Options) -> TaskResult {
         "account": { "grpc": ports::ACCOUNT_GRPC, "metrics": ports::ACCOUNT_METRICS },
         "message": { "grpc": ports::MESSAGE_GRPC, "metrics": ports::MESSAGE_METRICS },
         "gateways": gateways,
+        // Services the tests start, and their own gRPC clients, carry this secret.
+        "internal_secret_file": services::internal_secret_file(),
         // The gateways' `--rate-limit`: private test gateways start with the same.
         "gateway_rate_limits": services::LOCAL_RATE_LIMITS,
         "run_dir": paths::run_dir(),

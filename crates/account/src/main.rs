@@ -46,7 +46,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .await
         .map_err(|error| StartupError::failed("schema migration", error))?;
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
-    let router = grpc::lazy_channel("router", &config.router_url)?;
+    let router = grpc::lazy_channel("router", &config.router_url, host.internal_secret())?;
     let cluster = &config.common.cluster;
     let mq = chat_mq::MqRuntime::start()
         .map_err(|error| StartupError::failed("rocketmq client", error))?;

@@ -31,6 +31,12 @@ pub struct CommonFlags {
     #[arg(long, env = "CHAT_HEALTH_INTERVAL", default_value = "2s", value_parser = parse_duration)]
     pub health_interval: Duration,
 
+    /// A file holding the secret every internal gRPC call of the cluster carries (32 or more
+    /// printable characters, the same file on every service). Calls without it are refused;
+    /// unset, calls are neither signed nor checked (a warning says so at start).
+    #[arg(long, env = "CHAT_INTERNAL_SECRET_FILE")]
+    pub internal_secret_file: Option<std::path::PathBuf>,
+
     /// How long start-up waits for a required dependency (MySQL, Redis) before giving up.
     #[arg(long, env = "CHAT_STARTUP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub startup_timeout: Duration,

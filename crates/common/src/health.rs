@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::internal::InternalChannel;
 use futures::future::{BoxFuture, join_all};
-use tonic::transport::Channel;
 use tonic_health::ServingStatus;
 use tonic_health::pb::health_check_response::ServingStatus as WireStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
@@ -36,7 +36,7 @@ impl DependencyCheck {
     }
 
     /// A peer service is healthy when its own gRPC health check answers SERVING.
-    pub fn grpc_peer(name: impl Into<String>, channel: Channel) -> Self {
+    pub fn grpc_peer(name: impl Into<String>, channel: InternalChannel) -> Self {
         Self::new(name, move || {
             let mut client = HealthClient::new(channel.clone());
             async move {

@@ -4,10 +4,10 @@
 
 use std::net::SocketAddr;
 
+use crate::grpc::Router;
+use crate::internal::InternalSecret;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use tonic::transport::Server;
-use tonic::transport::server::Router;
 
 use crate::telemetry::{self, Telemetry};
 use crate::{CommonFlags, DependencyCheck, HealthMonitor, Shutdown, StartupError, admin, grpc};
@@ -21,6 +21,7 @@ pub struct Host {
     grpc_listener: TcpListener,
     admin_listener: TcpListener,
     metrics: PrometheusHandle,
+    secret: InternalSecret,
 }
 
 impl Host {
@@ -32,6 +33,7 @@ impl Host {
         metrics_addr: SocketAddr,
     ) -> Result<Self, StartupError> {
         let telemetry = telemetry::init(name, flags)?;
+        let secret = InternalSecret::load(flags.internal_secret_file.as_deref())?;
         let shutdown = Shutdown::on_signals();
         let grpc_listener = grpc::bind("gRPC", grpc_addr).await?;
         let (admin_listener, metrics) = admin::bind(metrics_addr).await?;
@@ -44,12 +46,18 @@ impl Host {
             grpc_listener,
             admin_listener,
             metrics,
+            secret,
         })
     }
 
     /// The process-wide shutdown handle.
     pub fn shutdown(&self) -> Shutdown {
         self.shutdown.clone()
+    }
+
+    /// The cluster's internal secret: for channels to peer services (`grpc::lazy_channel`).
+    pub fn internal_secret(&self) -> &InternalSecret {
+        &self.secret
     }
 
     /// Serves gRPC until shutdown. `services` names the gRPC services whose health is reported
@@ -73,7 +81,7 @@ impl Host {
             self.shutdown.clone(),
         );
         let health = monitor.spawn(self.shutdown.clone());
-        let router = add_services(Server::builder().add_service(health_service));
+        let router = add_services(grpc::server(&self.secret).add_service(health_service));
         let served = grpc::serve(self.grpc_listener, router, self.shutdown.clone()).await;
         // Whatever ended the server ends the rest of the process too.
         self.shutdown.trigger();

@@ -12,6 +12,7 @@ pub mod health;
 pub mod hex;
 pub mod host;
 pub mod instance;
+pub mod internal;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "redis")]

@@ -6,17 +6,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use chat_common::internal::InternalChannel;
 use chat_common::{DependencyCheck, Shutdown, StartupError};
 use chat_proto::router::router_client::RouterClient;
 use chat_proto::router::{DeregisterRequest, KeepAliveRequest, RegisterRequest, RegisterResponse};
 use tokio::sync::watch;
 use tonic::Code;
-use tonic::transport::Channel;
 
 /// Who this gateway is to the router.
 #[derive(Clone)]
 pub struct Registration {
-    client: RouterClient<Channel>,
+    client: RouterClient<InternalChannel>,
     instance_id: String,
     ws_addr: String,
 }
@@ -51,7 +51,7 @@ impl Lease {
 }
 
 impl Registration {
-    pub fn new(channel: Channel, instance_id: String, ws_addr: String) -> Self {
+    pub fn new(channel: InternalChannel, instance_id: String, ws_addr: String) -> Self {
         Self {
             client: RouterClient::new(channel),
             instance_id,

@@ -50,9 +50,10 @@ async fn run(config: Config) -> Result<(), StartupError> {
         chat_common::ratelimit::RateLimiter::new(redis, &config.common.cluster),
         &config.rate_limits,
     ));
-    let account = grpc::lazy_channel("account", &config.account_url)?;
-    let message = grpc::lazy_channel("message", &config.message_url)?;
-    let router = grpc::lazy_channel("router", &config.router_url)?;
+    let secret = host.internal_secret();
+    let account = grpc::lazy_channel("account", &config.account_url, secret)?;
+    let message = grpc::lazy_channel("message", &config.message_url, secret)?;
+    let router = grpc::lazy_channel("router", &config.router_url, secret)?;
     let shutdown = host.shutdown();
 
     let instance_id = config

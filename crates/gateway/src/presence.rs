@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chat_common::Shutdown;
+use chat_common::internal::InternalChannel;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::account::{ReportPresenceRequest, SessionCount};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
-use tonic::transport::Channel;
 
 use crate::ws::hub::Hub;
 
@@ -172,7 +172,7 @@ impl PresenceReporter {
 /// Starts reporting for this process (`source`) until shutdown; the last report keeps the
 /// process alive only for the grace period, so users who do not reconnect elsewhere go offline.
 pub fn spawn(
-    account: AccountClient<Channel>,
+    account: AccountClient<InternalChannel>,
     hub: Arc<Hub>,
     source: String,
     timings: PresenceTimings,
@@ -196,7 +196,7 @@ pub fn spawn(
 }
 
 struct Reporting {
-    account: AccountClient<Channel>,
+    account: AccountClient<InternalChannel>,
     hub: Arc<Hub>,
     source: String,
     timings: PresenceTimings,

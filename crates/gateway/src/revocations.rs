@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_common::Shutdown;
+use chat_common::internal::InternalChannel;
 use chat_proto::account::ListRevocationsRequest;
 use chat_proto::account::account_client::AccountClient;
-use tonic::transport::Channel;
 
 use crate::ws::hub::Hub;
 
@@ -19,7 +19,10 @@ const REASON: &str = "the sign-in was ended (signed out, or the password changed
 /// Where the log ends now: the point to follow from. Taken before the gateway serves, so every
 /// session it admits was authenticated after that point; `None` when the account service did
 /// not answer in time (the follower then starts from its first answer).
-pub async fn starting_point(account: &mut AccountClient<Channel>, wait: Duration) -> Option<u64> {
+pub async fn starting_point(
+    account: &mut AccountClient<InternalChannel>,
+    wait: Duration,
+) -> Option<u64> {
     let request = ListRevocationsRequest {
         after_id: 0,
         limit: 0,
@@ -39,7 +42,7 @@ pub async fn starting_point(account: &mut AccountClient<Channel>, wait: Duration
 
 /// Polls the log every `every` from `after` until shutdown, kicking the revoked logins held here.
 pub fn spawn(
-    mut account: AccountClient<Channel>,
+    mut account: AccountClient<InternalChannel>,
     hub: Arc<Hub>,
     mut after: Option<u64>,
     every: Duration,

@@ -14,11 +14,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chat_common::Shutdown;
+use chat_common::internal::InternalChannel;
 use chat_proto::message as pb;
 use chat_proto::message::message_client::MessageClient;
 use tokio::sync::{mpsc, oneshot};
 use tonic::Status;
-use tonic::transport::Channel;
 
 /// Sends waiting to go on the stream (beyond, `submit` waits: the sessions stop reading).
 const QUEUE: usize = 4_096;
@@ -39,7 +39,7 @@ pub struct Sends {
 
 impl Sends {
     /// Starts the stream task (it opens the stream on the first send).
-    pub fn start(client: MessageClient<Channel>, shutdown: Shutdown) -> Self {
+    pub fn start(client: MessageClient<InternalChannel>, shutdown: Shutdown) -> Self {
         let (queue, submitted) = mpsc::channel(QUEUE);
         tokio::spawn(run(client, submitted, shutdown));
         Self { queue }
@@ -68,7 +68,7 @@ fn broken() -> Status {
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 async fn run(
-    mut client: MessageClient<Channel>,
+    mut client: MessageClient<InternalChannel>,
     mut submitted: mpsc::Receiver<Submitted>,
     shutdown: Shutdown,
 ) {

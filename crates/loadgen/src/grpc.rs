@@ -4,22 +4,44 @@
 
 use std::time::Duration;
 
+use std::sync::OnceLock;
+
 use anyhow::Context;
-use tonic::transport::{Channel, Endpoint};
+use chat_common::internal::{InternalChannel, InternalSecret};
+use tonic::transport::Endpoint;
 
 use crate::recorder::Failure;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A connection to a service: its calls carry the cluster's internal secret.
+pub type Channel = InternalChannel;
+
+/// The secret from the file `CHAT_INTERNAL_SECRET_FILE` names (`cargo xtask bench` sets it),
+/// or none.
+fn secret() -> anyhow::Result<InternalSecret> {
+    static SECRET: OnceLock<Result<InternalSecret, String>> = OnceLock::new();
+    SECRET
+        .get_or_init(|| match std::env::var_os("CHAT_INTERNAL_SECRET_FILE") {
+            None => Ok(InternalSecret::default()),
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|error| format!("CHAT_INTERNAL_SECRET_FILE {path:?}: {error}"))
+                .and_then(|text| InternalSecret::new(&text)),
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
 /// One new connection to `addr` (host:port, plain HTTP/2 on loopback).
 pub async fn connect(addr: &str) -> anyhow::Result<Channel> {
-    Endpoint::from_shared(format!("http://{addr}"))
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
         .with_context(|| format!("`{addr}` is not a host:port"))?
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
         .connect()
         .await
-        .with_context(|| format!("cannot connect to {addr}"))
+        .with_context(|| format!("cannot connect to {addr}"))?;
+    Ok(secret()?.channel(channel))
 }
 
 /// `count` separate connections to `addr`.

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::common::message_content::Body;
 use chat_proto::common::{ConversationKind, MessageContent, TextContent};
 use chat_proto::message::message_client::MessageClient;
 use chat_proto::message::{SendRequest, SendResponse};
-use tonic::transport::Channel;
 
 use crate::cli::MessageArgs;
 use crate::plan::Plan;

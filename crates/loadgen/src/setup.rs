@@ -1,12 +1,12 @@
 //! Users and friendships for a run, made through the account service's gRPC API as the
 //! gateway would make them (calls carry `actor_id`).
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::account::{
     AnswerFriendRequestRequest, RegisterUserRequest, SendFriendRequestRequest,
 };
-use tonic::transport::Channel;
 
 use crate::pool;
 

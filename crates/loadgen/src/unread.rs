@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::common::message_content::Body;
 use chat_proto::common::{ConversationKind, MessageContent, TextContent};
 use chat_proto::message::SendRequest;
 use chat_proto::message::message_client::MessageClient;
-use tonic::transport::Channel;
 
 use crate::pool;
 use crate::setup::{self, Pair};

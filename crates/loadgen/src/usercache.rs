@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::account::account_client::AccountClient;
-use tonic::transport::Channel;
 
 use crate::users::{self, Account};
 use crate::{pool, setup};

@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::account::{CreateGroupRequest, JoinGroupRequest, JoinMode, LoginRequest};
-use tonic::transport::Channel;
 
 use crate::pool;
 use crate::setup::{self, Pair};

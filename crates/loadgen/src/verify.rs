@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::grpc::Channel;
 use anyhow::Context;
 use chat_proto::message::message_client::MessageClient;
 use chat_proto::message::{PullDirection, PullMessagesRequest};
-use tonic::transport::Channel;
 
 use crate::pool;
 use crate::report::Verification;

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chat_common::ServiceError;
+use chat_common::internal::InternalChannel;
 use chat_common::stamps::{Stamp, StampReader, Subject};
 use chat_proto::account as account_pb;
 use chat_proto::account::account_client::AccountClient;
-use tonic::transport::Channel;
 
 /// Entries a cache holds before it starts over (bounds memory).
 const MAX_ENTRIES: usize = 100_000;
@@ -129,7 +129,7 @@ pub struct Access {
 }
 
 struct Inner {
-    account: AccountClient<Channel>,
+    account: AccountClient<InternalChannel>,
     stamps: StampReader,
     pairs: Cache<(u64, u64), ()>,
     groups: Cache<u64, Arc<GroupMembers>>,
@@ -140,7 +140,11 @@ fn unreachable_account(status: tonic::Status) -> ServiceError {
 }
 
 impl Access {
-    pub fn new(account: AccountClient<Channel>, stamps: StampReader, ttl: Duration) -> Self {
+    pub fn new(
+        account: AccountClient<InternalChannel>,
+        stamps: StampReader,
+        ttl: Duration,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 account,
@@ -152,7 +156,7 @@ impl Access {
     }
 
     /// The account service, for the calls that change something there on a user's behalf.
-    pub fn account(&self) -> AccountClient<Channel> {
+    pub fn account(&self) -> AccountClient<InternalChannel> {
         self.inner.account.clone()
     }
 

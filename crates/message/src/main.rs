@@ -54,8 +54,9 @@ async fn run(config: Config) -> Result<(), StartupError> {
         .await
         .map_err(|error| StartupError::failed("schema migration", error))?;
     let redis = redis::connect(&config.redis_url, 4, timeout).await?;
-    let account = grpc::lazy_channel("account", &config.account_url)?;
-    let router = grpc::lazy_channel("router", &config.router_url)?;
+    let secret = host.internal_secret();
+    let account = grpc::lazy_channel("account", &config.account_url, secret)?;
+    let router = grpc::lazy_channel("router", &config.router_url, secret)?;
     let cluster = &config.common.cluster;
     let account_cluster = config.account_cluster.as_ref().unwrap_or(cluster);
     let mq = chat_mq::MqRuntime::start()

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_common::Shutdown;
+use chat_common::internal::InternalChannel;
 use chat_proto::router::router_client::RouterClient;
 use chat_proto::router::{GetTableRequest, WatchTableRequest};
 use tokio::sync::watch;
-use tonic::transport::Channel;
 
 use crate::SlotTable;
 
@@ -23,7 +23,7 @@ pub struct TableWatcher {
 
 impl TableWatcher {
     /// Starts following the router at `channel` until shutdown.
-    pub fn spawn(channel: Channel, shutdown: Shutdown) -> Self {
+    pub fn spawn(channel: InternalChannel, shutdown: Shutdown) -> Self {
         let (sender, tables) = watch::channel(Arc::new(SlotTable::default()));
         tokio::spawn(follow(RouterClient::new(channel), sender, shutdown));
         Self { tables }
@@ -52,7 +52,7 @@ impl TableWatcher {
 }
 
 async fn follow(
-    mut client: RouterClient<Channel>,
+    mut client: RouterClient<InternalChannel>,
     tables: watch::Sender<Arc<SlotTable>>,
     shutdown: Shutdown,
 ) {
@@ -88,7 +88,10 @@ async fn follow(
     }
 }
 
-async fn poll_once(client: &mut RouterClient<Channel>, tables: &watch::Sender<Arc<SlotTable>>) {
+async fn poll_once(
+    client: &mut RouterClient<InternalChannel>,
+    tables: &watch::Sender<Arc<SlotTable>>,
+) {
     match client.get_table(GetTableRequest {}).await {
         Ok(response) => accept(tables, &response.into_inner()),
         Err(status) => tracing::debug!(%status, "cannot fetch the slot table"),

@@ -18,9 +18,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post, put};
+use chat_common::internal::InternalChannel;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::message::message_client::MessageClient;
-use tonic::transport::Channel;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The OpenAPI document of this API (`docs/openapi.json`).
@@ -28,8 +28,8 @@ const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
 
 /// What the REST handlers call.
 pub struct RestState {
-    pub account: AccountClient<Channel>,
-    pub message: MessageClient<Channel>,
+    pub account: AccountClient<InternalChannel>,
+    pub message: MessageClient<InternalChannel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<cidr::Cidr>,
     /// Where uploads go (`--files-dir`) and how large they may be; shared with the seed API.

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use chat_common::internal::InternalChannel;
 use chat_proto::account as pb;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::common::PageRequest;
 use serde::{Deserialize, Serialize};
-use tonic::transport::Channel;
 
 use super::auth::SeedCaller;
 use super::body::SeedBody;
@@ -59,7 +59,7 @@ impl SeedFriend {
 
 /// Every friend of `user_id` (up to `MAX_PAGES` pages).
 pub async fn list_all(
-    account: &AccountClient<Channel>,
+    account: &AccountClient<InternalChannel>,
     user_id: u64,
 ) -> Result<Vec<pb::Friend>, tonic::Status> {
     let mut friends = Vec::new();

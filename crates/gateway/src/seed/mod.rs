@@ -26,17 +26,17 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use chat_common::internal::InternalChannel;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::message::message_client::MessageClient;
-use tonic::transport::Channel;
 
 use crate::rest::cidr::Cidr;
 use crate::rest::files::{Files, Kind};
 
 /// What the seed handlers call.
 pub struct SeedState {
-    pub account: AccountClient<Channel>,
-    pub message: MessageClient<Channel>,
+    pub account: AccountClient<InternalChannel>,
+    pub message: MessageClient<InternalChannel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<Cidr>,
     /// Our object storage: the seed's voice notes are our `voice` uploads.
@@ -118,7 +118,8 @@ mod tests {
 
     /// A router whose backends are never reached (the calls below stop at the token check).
     fn app(bare_paths: bool) -> Router {
-        let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy();
+        let channel = chat_common::internal::InternalSecret::default()
+            .channel(tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy());
         router(
             SeedState {
                 account: AccountClient::new(channel.clone()),

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chat_common::internal::InternalChannel;
 use chat_proto::account as pb;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::common::{self as pb_common, PageRequest};
@@ -21,7 +22,6 @@ use chat_proto::message::message_client::MessageClient;
 use chat_proto::message::{MarkReadRequest, PullDirection};
 use chat_proto::push::push::Payload;
 use serde::Deserialize;
-use tonic::transport::Channel;
 
 use super::frames::{self, ApplicationFrame, ApplicationResultFrame, GroupChangedFrame, encode};
 use super::friends::SeedFriend;
@@ -48,8 +48,8 @@ const REJECTED: u8 = 2;
 
 /// What a seed session's pushes need.
 pub struct SeedPushes {
-    account: AccountClient<Channel>,
-    message: MessageClient<Channel>,
+    account: AccountClient<InternalChannel>,
+    message: MessageClient<InternalChannel>,
 }
 
 /// The details our notifications carry (`payload_json`), as far as the seed shows them.
@@ -62,7 +62,10 @@ struct Details {
 }
 
 impl SeedPushes {
-    pub fn new(account: AccountClient<Channel>, message: MessageClient<Channel>) -> Self {
+    pub fn new(
+        account: AccountClient<InternalChannel>,
+        message: MessageClient<InternalChannel>,
+    ) -> Self {
         Self { account, message }
     }
 

@@ -222,7 +222,8 @@ mod tests {
     #[tokio::test]
     async fn each_session_gets_a_push_in_its_own_dialect() {
         let hub = Arc::new(Hub::new(4));
-        let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy();
+        let channel = chat_common::internal::InternalSecret::default()
+            .channel(tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy());
         let seed = SeedPushes::new(
             chat_proto::account::account_client::AccountClient::new(channel.clone()),
             chat_proto::message::message_client::MessageClient::new(channel),

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
+use chat_common::internal::InternalChannel;
 use chat_proto::account::AuthenticateRequest;
 use chat_proto::account::account_client::AccountClient;
 use chat_routing::{TableWatcher, slot_of};
 use serde_json::json;
-use tonic::transport::Channel;
 
 use super::auth::{self, SUBPROTOCOL};
 use super::hub::Dialect;
@@ -26,7 +26,7 @@ use crate::rest::error::ApiError;
 pub struct WsState {
     pub lease: Lease,
     pub tables: TableWatcher,
-    pub account: AccountClient<Channel>,
+    pub account: AccountClient<InternalChannel>,
     /// Peers whose `X-Real-IP` is believed (`--trusted-proxies`).
     pub trusted_proxies: Vec<crate::rest::cidr::Cidr>,
     pub sessions: SessionContext,

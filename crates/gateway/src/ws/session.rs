@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use chat_common::internal::InternalChannel;
 use chat_proto::message as pb;
 use chat_proto::message::message_client::MessageClient;
 use chat_wire::frames::close;
@@ -16,7 +17,6 @@ use fastwebsockets::{
 use hyper_util::rt::TokioIo;
 use tokio::io::{BufWriter, ReadHalf, WriteHalf};
 use tokio::sync::{Semaphore, mpsc};
-use tonic::transport::Channel;
 
 use super::hub::{Dialect, Hub, Outbound, Session, SessionRef, Starting};
 use crate::limits::{Action, Limits};
@@ -53,7 +53,7 @@ pub struct SessionLimits {
 #[derive(Clone)]
 pub struct SessionContext {
     pub hub: Arc<Hub>,
-    pub message: MessageClient<Channel>,
+    pub message: MessageClient<InternalChannel>,
     /// The gateway's send stream: sends keep their order on it.
     pub sends: Sends,
     pub tag: String,

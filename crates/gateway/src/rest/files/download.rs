@@ -9,11 +9,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chat_common::files::{download_path, thumbnail_path};
+use chat_common::internal::InternalChannel;
 use chat_proto::message as pb;
 use chat_proto::message::message_client::MessageClient;
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStoreExt};
-use tonic::transport::Channel;
 
 use super::disposition::content_disposition;
 use super::range::{Wanted, wanted};
@@ -38,7 +38,7 @@ pub async fn download(
 /// one download path of both APIs (ours above, the seed's `file/download`).
 pub async fn serve_file(
     files: &Files,
-    message: &MessageClient<Channel>,
+    message: &MessageClient<InternalChannel>,
     user: u64,
     id: u64,
     headers: &HeaderMap,
@@ -87,7 +87,7 @@ pub async fn thumbnail(
 
 /// The file, when `user` may read it.
 async fn authorized(
-    message: &MessageClient<Channel>,
+    message: &MessageClient<InternalChannel>,
     user: u64,
     id: u64,
 ) -> Result<pb::FileInfo, ApiError> {

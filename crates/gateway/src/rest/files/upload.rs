@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chat_common::files::is_file_name;
+use chat_common::internal::InternalChannel;
 use chat_proto::message as pb;
 use chat_proto::message::message_client::MessageClient;
 use futures::{Stream, StreamExt};
@@ -20,7 +21,6 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tonic::transport::Channel;
 
 use super::sniff::{SNIFF_BYTES, allowed, sniff};
 use crate::limits::Action;
@@ -107,7 +107,7 @@ pub struct NewUpload {
 /// sniffing and the quota are the same whichever API the bytes came through.
 pub async fn store_upload<S, E>(
     files: &Files,
-    message: &MessageClient<Channel>,
+    message: &MessageClient<InternalChannel>,
     upload: NewUpload,
     body: S,
 ) -> Result<pb::FileInfo, ApiError>
