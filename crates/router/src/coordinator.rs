@@ -62,16 +62,34 @@ impl Coordinator {
     /// Publishes a new table when the live gateways differ from the current table's.
     async fn reconcile(&self) -> Result<(), StoreError> {
         let live = self.store.live_gateways().await?;
-        let current = self.store.load_table().await?;
+        let stored = self.store.load_table().await?;
+        // Redis lost the table (a flush, an empty replica promoted): carry on from the newest
+        // table this router knew, so that no epoch is ever published twice with different
+        // owners. Watchers take a table only when its epoch differs from theirs; a rebuilt
+        // table that reached their epoch again went unseen, and pushes went to the old owners.
+        let known = self.tables.borrow().clone();
+        let lost = stored.epoch() < known.epoch();
+        let current = if lost {
+            (*known).clone()
+        } else {
+            stored.clone()
+        };
         // Rebalancing a balanced table over the same gateways changes nothing, so equality
         // means there is nothing to do.
-        if current.rebalanced(&live, current.epoch()) == current {
+        if !lost && current.rebalanced(&live, current.epoch()) == current {
             return Ok(());
+        }
+        if lost {
+            tracing::warn!(
+                stored = stored.epoch(),
+                known = known.epoch(),
+                "the stored slot table is older than the one this router knew; publishing above it"
+            );
         }
         let next = current.rebalanced(&live, current.epoch() + 1);
         match self
             .store
-            .publish(&self.router_id, &next, current.epoch())
+            .publish(&self.router_id, &next, stored.epoch())
             .await?
         {
             Publish::Published => {

@@ -44,6 +44,8 @@ async fn refresh(store: &RouterStore, tables: &watch::Sender<Arc<SlotTable>>) {
     let known = tables.borrow().epoch();
     match store.epoch().await {
         Ok(epoch) if epoch == known => {}
+        // Never back: Redis lost the table, and the leader publishes above the newest known.
+        Ok(epoch) if epoch < known => {}
         Ok(_) => match store.load_table().await {
             Ok(table) => {
                 metrics::gauge!("chat_router_table_epoch").set(table.epoch() as f64);
