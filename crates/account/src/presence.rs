@@ -284,13 +284,8 @@ impl Presence {
         shutdown: chat_common::Shutdown,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = shutdown.wait() => return,
-                    _ = tick.tick() => {}
-                }
+            let mut ticks = shutdown.ticks(every);
+            while ticks.next().await {
                 match self.sweep().await {
                     Ok(0) => {}
                     Ok(offline) => tracing::info!(offline, "swept users of gateways gone silent"),

@@ -349,13 +349,8 @@ pub fn spawn_pruner(
 ) -> tokio::task::JoinHandle<()> {
     const KEEP: Duration = Duration::from_secs(24 * 3600);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.wait() => return,
-                _ = tick.tick() => {}
-            }
+        let mut ticks = shutdown.ticks(every);
+        while ticks.next().await {
             match tokens.prune(chat_common::clock::now_ms(), KEEP).await {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "pruned expired logins and old revocations"),

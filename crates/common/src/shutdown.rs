@@ -36,10 +36,37 @@ impl Shutdown {
         self.token.is_cancelled()
     }
 
+    /// Ticks every `every` (the first at once; a late tick is delayed, not bunched up) until
+    /// shutdown, for periodic tasks: `while ticks.next().await { ... }`.
+    pub fn ticks(&self, every: std::time::Duration) -> Ticks {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Ticks {
+            interval,
+            shutdown: self.clone(),
+        }
+    }
+
     /// A future that completes on shutdown, owning its own handle (for `serve_with_shutdown`).
     pub fn signalled(&self) -> impl Future<Output = ()> + Send + 'static {
         let token = self.token.clone();
         async move { token.cancelled().await }
+    }
+}
+
+/// See [`Shutdown::ticks`].
+pub struct Ticks {
+    interval: tokio::time::Interval,
+    shutdown: Shutdown,
+}
+
+impl Ticks {
+    /// Waits for the next tick: true, or false once shutdown started.
+    pub async fn next(&mut self) -> bool {
+        tokio::select! {
+            _ = self.shutdown.wait() => false,
+            _ = self.interval.tick() => true,
+        }
     }
 }
 

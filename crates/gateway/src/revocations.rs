@@ -49,13 +49,8 @@ pub fn spawn(
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.wait() => return,
-                _ = tick.tick() => {}
-            }
+        let mut ticks = shutdown.ticks(every);
+        while ticks.next().await {
             // Several pages in a row when the log ran ahead (a password change of a user with
             // many logins, a burst of logouts).
             loop {
