@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chat_common::throttle::Throttle;
 use chat_proto::account as pb;
 use fred::prelude::{KeysInterface, Pool};
 use fred::types::{Expiration, SetOptions};
@@ -151,7 +152,12 @@ impl Tokens {
                 }
             }
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "token cache unreachable; asking MySQL"),
+            Err(error) => {
+                static UNREACHABLE: Throttle = Throttle::new(Duration::from_secs(10));
+                if let Some(held_back) = UNREACHABLE.allow() {
+                    tracing::warn!(%error, held_back, "token cache unreachable; asking MySQL");
+                }
+            }
         }
         let row = SessionRow::find_by_statement(statement(
             "SELECT user_id, session_id, expires_at_ms FROM login_sessions
@@ -266,7 +272,10 @@ impl Tokens {
             )
             .await;
         if let Err(error) = written {
-            tracing::warn!(%error, "token cache not written");
+            static UNWRITTEN: Throttle = Throttle::new(Duration::from_secs(10));
+            if let Some(held_back) = UNWRITTEN.allow() {
+                tracing::warn!(%error, held_back, "token cache not written");
+            }
         }
     }
 

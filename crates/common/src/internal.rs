@@ -8,6 +8,7 @@ use std::future::{Ready, ready};
 use std::path::Path;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::Either;
 use tonic::Status;
@@ -18,6 +19,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::StartupError;
+use crate::throttle::Throttle;
 
 /// The header (gRPC metadata) that carries the secret.
 pub const HEADER: &str = "x-chat-internal";
@@ -167,7 +169,10 @@ where
             return Either::Right(self.inner.call(request));
         }
         metrics::counter!("chat_internal_calls_refused_total").increment(1);
-        tracing::warn!(path = %request.uri().path(), "internal call without the cluster's secret refused");
+        static REFUSED: Throttle = Throttle::new(Duration::from_secs(10));
+        if let Some(held_back) = REFUSED.allow() {
+            tracing::warn!(path = %request.uri().path(), held_back, "internal call without the cluster's secret refused");
+        }
         let refusal = Status::unauthenticated("internal calls need the cluster's secret");
         Either::Left(ready(Ok(refusal.into_http())))
     }

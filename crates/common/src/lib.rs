@@ -28,6 +28,7 @@ pub mod startup;
 #[cfg(feature = "files")]
 pub mod storage;
 pub mod telemetry;
+pub mod throttle;
 
 pub use error::ServiceError;
 pub use flags::CommonFlags;

@@ -15,6 +15,7 @@ use fred::prelude::{LuaInterface, Pool};
 
 use crate::ServiceError;
 use crate::flags::parse_duration;
+use crate::throttle::Throttle;
 
 /// `count` requests per `period`, of which all `count` may come at once after a quiet spell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,7 +188,10 @@ impl RateLimiter {
             Ok(_) => Ok(()),
             Err(error) => {
                 metrics::counter!("chat_rate_limit_errors_total").increment(1);
-                tracing::warn!(%error, "rate limit not checked (Redis); allowing the request");
+                static UNCHECKED: Throttle = Throttle::new(Duration::from_secs(10));
+                if let Some(held_back) = UNCHECKED.allow() {
+                    tracing::warn!(%error, held_back, "rate limit not checked (Redis); allowing the request");
+                }
                 Ok(())
             }
         }
