@@ -26,7 +26,9 @@ const DEFAULT_GATEWAYS: u16 = 3;
 fn usage() -> String {
     format!(
         "usage: cargo xtask bench <scenario> [chat-loadgen flags]\n\nscenarios: {}\n\
-         `cargo xtask bench <scenario> --help` lists the flags.",
+         `cargo xtask bench <scenario> --help` lists the flags.\n\
+         `--ladder R1,R2,...` runs message, direct or group once per rate;\n\
+         `cargo xtask bench failover --faults gateway,router,...` once per fault.",
         SCENARIOS.join(", ")
     )
 }
@@ -56,13 +58,13 @@ pub fn run(args: &[String]) -> TaskResult {
             loadgen().display()
         ));
     }
-    let (ladder, flags) = split_ladder(flags)?;
+    let (series, flags) = split_series(scenario, flags)?;
     let gateways = ensure_release_stack()?;
     build_loadgen()?;
     let dir = paths::repo_root().join("docs/benchmarks");
     fs::create_dir_all(&dir)?;
-    if let Some(rates) = ladder {
-        return run_ladder(scenario, &flags, &rates, gateways, &dir);
+    if let Some(series) = series {
+        return run_series(scenario, &flags, &series, gateways, &dir);
     }
     let flags = flags.as_slice();
     let outcome = run_scenario(
@@ -82,73 +84,130 @@ pub fn run(args: &[String]) -> TaskResult {
     outcome
 }
 
-/// Takes `--ladder R1,R2,...` out of the flags: the rates to run the scenario at, one run each.
-fn split_ladder(flags: &[String]) -> TaskResult<(Option<Vec<u32>>, Vec<String>)> {
+/// Runs of one scenario that differ in one flag, each a row of one page: a rate ladder
+/// (`--ladder R1,R2,...`: one `--rate` each) or the failover faults (`--faults F1,F2,...`:
+/// one `--fault` each).
+struct Series {
+    /// The flag each run gets (`--rate`, `--fault`).
+    flag: &'static str,
+    /// Its value per run.
+    values: Vec<String>,
+    /// Where the runs' reports go, under `docs/benchmarks/`.
+    runs_dir: &'static str,
+    /// The page, under `docs/benchmarks/`.
+    page: String,
+}
+
+/// Takes `--ladder R1,R2,...` (or for `failover`, `--faults F1,F2,...`) out of the flags.
+fn split_series(scenario: &str, flags: &[String]) -> TaskResult<(Option<Series>, Vec<String>)> {
+    let (ladder, rest) = take_list(flags, "--ladder")?;
+    let (faults, rest) = take_list(&rest, "--faults")?;
+    let series = match (ladder, faults) {
+        (Some(_), Some(_)) => return fail("--ladder and --faults do not go together"),
+        (Some(rates), None) => {
+            if ["failover", "connect", "sync", "files"].contains(&scenario) {
+                return fail(format!(
+                    "`{scenario}` has no rate to step; --ladder is for message, direct and group"
+                ));
+            }
+            if !rates
+                .iter()
+                .all(|rate| rate.parse::<u32>().is_ok_and(|rate| rate > 0))
+            {
+                return fail(format!(
+                    "--ladder `{}`: rates must be positive integers",
+                    rates.join(",")
+                ));
+            }
+            Some(Series {
+                flag: "--rate",
+                values: rates,
+                runs_dir: "ladder",
+                page: format!("{scenario}-ladder.md"),
+            })
+        }
+        (None, Some(faults)) => {
+            if scenario != "failover" {
+                return fail("--faults is for the failover scenario");
+            }
+            Some(Series {
+                flag: "--fault",
+                values: faults,
+                runs_dir: "faults",
+                page: "failover-faults.md".to_owned(),
+            })
+        }
+        (None, None) => None,
+    };
+    if let Some(series) = &series {
+        let own =
+            |flag: &String| flag == series.flag || flag.starts_with(&format!("{}=", series.flag));
+        if rest.iter().any(own) {
+            return fail(format!(
+                "the list sets {} of each run; leave out {}",
+                series.flag, series.flag
+            ));
+        }
+    }
+    Ok((series, rest))
+}
+
+/// Takes `NAME a,b,c` (or `NAME=a,b,c`) out of `flags`: the list, and the other flags.
+fn take_list(flags: &[String], name: &str) -> TaskResult<(Option<Vec<String>>, Vec<String>)> {
     let mut rest = Vec::with_capacity(flags.len());
-    let mut ladder = None;
+    let mut list = None;
     let mut flags = flags.iter();
+    let prefix = format!("{name}=");
     while let Some(flag) = flags.next() {
-        let list = if flag == "--ladder" {
+        let value = if flag == name {
             flags.next().cloned()
-        } else if let Some(list) = flag.strip_prefix("--ladder=") {
-            Some(list.to_owned())
+        } else if let Some(value) = flag.strip_prefix(&prefix) {
+            Some(value.to_owned())
         } else {
             rest.push(flag.clone());
             continue;
         };
-        let Some(list) = list else {
-            return fail("--ladder needs a list of rates, e.g. --ladder 500,1000,2000");
-        };
-        let rates: Result<Vec<u32>, _> = list.split(',').map(|rate| rate.trim().parse()).collect();
-        match rates {
-            Ok(rates) if !rates.is_empty() && rates.iter().all(|rate| *rate > 0) => {
-                ladder = Some(rates)
-            }
-            _ => {
-                return fail(format!(
-                    "--ladder `{list}`: rates must be positive integers"
-                ));
-            }
+        let values: Vec<String> = value
+            .unwrap_or_default()
+            .split(',')
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect();
+        if values.is_empty() {
+            return fail(format!("{name} needs a list, e.g. {name} a,b,c"));
         }
+        list = Some(values);
     }
-    if ladder.is_some()
-        && rest
-            .iter()
-            .any(|flag| flag == "--rate" || flag.starts_with("--rate="))
-    {
-        return fail("--ladder sets the rate of each run; leave out --rate");
-    }
-    Ok((ladder, rest))
+    Ok((list, rest))
 }
 
-/// One open-loop run per rate into `docs/benchmarks/ladder/`, then the ladder page
-/// `docs/benchmarks/<scenario>-ladder.md`. Every rate runs even when one loses messages;
-/// the task fails at the end if any did.
-fn run_ladder(
+/// One run per value of the series into `docs/benchmarks/<runs_dir>/`, then its page.
+/// Every run happens even when one loses messages; the task fails at the end if any did.
+/// After a failover run the stack is restored before the next.
+fn run_series(
     scenario: &str,
     flags: &[String],
-    rates: &[u32],
+    series: &Series,
     gateways: u16,
     dir: &Path,
 ) -> TaskResult {
-    if ["failover", "connect", "sync", "files"].contains(&scenario) {
-        return fail(format!(
-            "`{scenario}` has no rate to step; --ladder is for message, direct and group"
-        ));
-    }
-    let runs = dir.join("ladder");
+    let runs = dir.join(series.runs_dir);
     fs::create_dir_all(&runs)?;
     let mut failed = Vec::new();
-    for rate in rates {
-        let mut with_rate = flags.to_vec();
-        with_rate.extend(["--rate".to_owned(), rate.to_string()]);
-        let out = runs.join(format!("{scenario}-{rate}.json"));
-        if let Err(error) = run_scenario(scenario, &with_rate, gateways, &out)? {
-            println!("bench      {rate}/s: {error}");
-            failed.push(rate.to_string());
+    for value in &series.values {
+        let mut one = flags.to_vec();
+        one.extend([series.flag.to_owned(), value.clone()]);
+        let out = runs.join(format!("{scenario}-{value}.json"));
+        let outcome = run_scenario(scenario, &one, gateways, &out);
+        if scenario == "failover" {
+            restore(gateways)?;
+        }
+        if let Err(error) = outcome? {
+            println!("bench      {} {value}: {error}", series.flag);
+            failed.push(value.clone());
         }
     }
-    let page = dir.join(format!("{scenario}-ladder.md"));
+    let page = dir.join(&series.page);
     process::run(
         "chat-loadgen ladder",
         Command::new(loadgen())
@@ -163,16 +222,17 @@ fn run_ladder(
         Ok(())
     } else {
         fail(format!(
-            "lost messages, gaps or reordering at {} msg/s; see {}",
+            "lost messages, gaps or reordering with {} {}; see {}",
+            series.flag,
             failed.join(", "),
             page.display()
         ))
     }
 }
 
-/// Starts again what `failover` killed (the stack as it was, in release mode).
+/// Starts again whatever `failover` left down (the stack as it was, in release mode).
 fn restore(gateways: u16) -> TaskResult {
-    println!("\nbench      restarting the gateway the failover scenario killed");
+    println!("\nbench      making sure everything the failover scenario hit runs again");
     stack::up(&Options {
         gateways,
         release: true,
@@ -323,4 +383,53 @@ fn git_state() -> (Option<String>, bool) {
     let commit = git(&["rev-parse", "HEAD"]).map(|out| out.trim().to_owned());
     let dirty = git(&["status", "--porcelain"]).is_some_and(|out| !out.trim().is_empty());
     (commit, dirty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(flags: &[&str]) -> Vec<String> {
+        flags.iter().map(|flag| (*flag).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_ladder_steps_the_rate_and_faults_step_the_fault() {
+        let flags = strings(&["--duration", "20s", "--ladder", "500, 2000"]);
+        let (series, rest) = split_series("direct", &flags).unwrap();
+        let series = series.unwrap();
+        assert_eq!(
+            (series.flag, series.values),
+            ("--rate", strings(&["500", "2000"]))
+        );
+        assert_eq!(rest, strings(&["--duration", "20s"]));
+        let flags = strings(&["--faults=broker,redis-flush"]);
+        let (series, rest) = split_series("failover", &flags).unwrap();
+        let series = series.unwrap();
+        assert_eq!(series.flag, "--fault");
+        assert_eq!(series.page, "failover-faults.md");
+        assert_eq!(series.values, strings(&["broker", "redis-flush"]));
+        assert!(rest.is_empty());
+        assert!(
+            split_series("direct", &strings(&["--duration", "5s"]))
+                .unwrap()
+                .0
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn lists_that_cannot_run_are_refused() {
+        let refused =
+            |scenario: &str, flags: &[&str]| split_series(scenario, &strings(flags)).is_err();
+        assert!(refused("failover", &["--ladder", "500"]));
+        assert!(refused("direct", &["--faults", "broker"]));
+        assert!(refused("direct", &["--ladder", "500,x"]));
+        assert!(refused("direct", &["--ladder", "500", "--rate", "100"]));
+        assert!(refused(
+            "failover",
+            &["--faults", "broker", "--fault=router"]
+        ));
+        assert!(refused("direct", &["--ladder"]));
+    }
 }

@@ -51,7 +51,7 @@ pub enum Command {
     /// <scenario>.svg, and rewrites the directory's README.md with the latest table of each.
     Render(RenderArgs),
     /// Writes the rate ladder of one scenario (one row per `--rate` run, CPU per message of
-    /// every process) from the reports of a directory.
+    /// every process) from the reports of a directory; for `failover`, one row per fault.
     Ladder(LadderArgs),
 }
 
@@ -156,7 +156,7 @@ pub struct RenderArgs {
 /// Flags of `ladder`.
 #[derive(Debug, Args)]
 pub struct LadderArgs {
-    /// The directory holding one report per rate.
+    /// The directory holding one report per rate (per fault for `failover`).
     #[arg(long)]
     pub dir: PathBuf,
 

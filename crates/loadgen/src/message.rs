@@ -324,6 +324,7 @@ fn report(
         machine_cpu: usage.machine,
         targets,
         extra: Vec::new(),
+        recovery: None,
     }
 }
 

@@ -87,6 +87,7 @@ pub fn report(
         processes: usage.processes,
         machine_cpu: usage.machine,
         extra: Vec::new(),
+        recovery: None,
     }
 }
 

@@ -44,6 +44,34 @@ pub struct Report {
     /// shown as more rows of the results table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<Figure>,
+    /// How the stack came back from the fault the run injected (the failover scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+}
+
+/// How the stack came back from one fault injected under load, in seconds from the fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovery {
+    /// The fault (`broker`, `redis-flush`).
+    pub fault: String,
+    /// The component it hit (`gateway-1`, `broker`, `redis`).
+    pub component: String,
+    /// How long the killed process stayed down before it was started again; `None` when
+    /// nothing was killed.
+    pub down_s: Option<f64>,
+    /// Until the component was healthy again; `None` when it was not before the run ended.
+    pub healthy_after_s: Option<f64>,
+    /// Until the last delivery later than `slow_threshold_s` arrived (0: none was).
+    pub normal_after_s: f64,
+    pub slow_threshold_s: f64,
+    /// Deliveries after the fault later than the threshold.
+    pub slow_deliveries: u64,
+    /// The longest time without any delivery while the load ran, and when it began.
+    pub longest_gap_s: f64,
+    pub gap_from_s: f64,
+    /// Clients the server signed out (token refused, session ended on purpose): each a user
+    /// who would have had to log in again.
+    pub signed_out: u64,
 }
 
 /// One named figure, already formatted.
@@ -322,6 +350,7 @@ pub mod fixture {
                 },
             ],
             extra: vec![Figure::new("login", "55.0 ms")],
+            recovery: None,
         }
     }
 }

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+use serde::Deserialize;
+
 use crate::sampler::WatchSpec;
 
 /// The run directory `cargo xtask up` uses (`CHAT_RUN_DIR`, else under `CHAT_CACHE_DIR` or
@@ -29,26 +32,62 @@ pub fn pid_of(run_dir: &Path, name: &str, watch: &[WatchSpec]) -> Option<u32> {
     std::fs::read_to_string(file).ok()?.trim().parse().ok()
 }
 
+/// The parts of `stack.json` (written by `cargo xtask up`) the scenarios read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StackFile {
+    /// The services' `--cluster` (key prefixes, push topic).
+    pub cluster: String,
+    /// `redis://host:port/db`: the stack's own database of the Redis server.
+    pub redis_url: String,
+    pub rocketmq: RocketMq,
+    pub router: Service,
+    pub account: Service,
+    pub message: Service,
+    pub gateways: Vec<GatewayEntry>,
+    /// Where the stack's binaries (`chat-healthcheck` among them) are.
+    pub bin_dir: PathBuf,
+}
+
+/// The name server and broker addresses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RocketMq {
+    pub namesrv: String,
+    pub broker: String,
+}
+
+/// A service's gRPC address.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Service {
+    pub grpc: String,
+}
+
+/// One gateway: component name, HTTP and gRPC addresses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewayEntry {
+    pub name: String,
+    pub http: String,
+    pub grpc: String,
+}
+
+impl StackFile {
+    /// `stack.json` under `run_dir`.
+    pub fn read(run_dir: &Path) -> anyhow::Result<Self> {
+        let path = run_dir.join("stack.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} (is the stack up?)", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
 /// The gateways `stack.json` lists, as (name, http address).
 pub fn gateways(run_dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    use anyhow::Context;
-    let path = run_dir.join("stack.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading {} (is the stack up?)", path.display()))?;
-    let stack: serde_json::Value = serde_json::from_str(&text)?;
-    let listed = stack["gateways"]
-        .as_array()
-        .context("stack.json lists no gateways")?;
-    listed
-        .iter()
-        .map(|entry| {
-            let name = entry["name"].as_str().context("a gateway without a name")?;
-            let http = entry["http"]
-                .as_str()
-                .context("a gateway without an address")?;
-            Ok((name.to_owned(), http.to_owned()))
-        })
-        .collect()
+    let stack = StackFile::read(run_dir)?;
+    anyhow::ensure!(!stack.gateways.is_empty(), "stack.json lists no gateways");
+    Ok(stack
+        .gateways
+        .into_iter()
+        .map(|gateway| (gateway.name, gateway.http))
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,39 +1,35 @@
-//! Which gateway to kill and how: the stack's gateways from `stack.json` (written by
-//! `cargo xtask up`), each one's pid (from `--watch NAME=PID` when given, else the pid file
-//! `up` keeps) and tag (its `/debug/whoami`), so that the gateway holding the most sessions
-//! can be found by the tag their `hello`s named.
+//! Which gateway to kill: the stack's gateways from `stack.json` (written by
+//! `cargo xtask up`), each with its tag (its `/debug/whoami`), so that the gateway holding
+//! the most sessions can be found by the tag their `hello`s named.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 
-use crate::sampler::WatchSpec;
-use crate::stack;
+use crate::stack::StackFile;
 
 /// One gateway of the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gateway {
     /// Its component name (`gateway-1`).
     pub name: String,
-    pub pid: u32,
     /// The tag it holds now.
     pub tag: String,
 }
 
-/// Every gateway listed in `stack.json` under `run_dir`, with its pid and tag.
-pub async fn gateways(run_dir: &Path, watch: &[WatchSpec]) -> anyhow::Result<Vec<Gateway>> {
+/// Every gateway `stack.json` lists, with its tag.
+pub async fn gateways(stack: &StackFile) -> anyhow::Result<Vec<Gateway>> {
     let mut gateways = Vec::new();
-    for (name, http) in stack::gateways(run_dir)? {
-        let pid = stack::pid_of(run_dir, &name, watch)
-            .with_context(|| format!("no pid for {name} (pass --watch {name}=PID)"))?;
-        let tag = whoami(&http)
+    for entry in &stack.gateways {
+        let tag = whoami(&entry.http)
             .await
-            .with_context(|| format!("asking {name} at {http}"))?;
-        gateways.push(Gateway { name, pid, tag });
+            .with_context(|| format!("asking {} at {}", entry.name, entry.http))?;
+        gateways.push(Gateway {
+            name: entry.name.clone(),
+            tag,
+        });
     }
     Ok(gateways)
 }
@@ -67,62 +63,27 @@ fn tag_of(answer: &str) -> anyhow::Result<String> {
         .context("the answer has no tag")
 }
 
-/// SIGKILL: the gateway gets no chance to close its sessions or hand its slots over.
-pub fn kill(gateway: &Gateway) -> anyhow::Result<()> {
-    let status = std::process::Command::new("kill")
-        .args(["-KILL", &gateway.pid.to_string()])
-        .status()
-        .context("running kill")?;
-    anyhow::ensure!(
-        status.success(),
-        "kill -KILL {} failed ({status})",
-        gateway.pid
-    );
-    Ok(())
-}
-
-/// The kill that happened.
-#[derive(Debug, Clone)]
-pub struct Strike {
-    pub victim: Gateway,
-    /// The run's sessions it held.
-    pub sessions: usize,
-    pub at: Instant,
-}
-
-/// At `at`, kills the gateway named `named` (or the one holding the most sessions, by the
-/// tags the clients last connected to).
-pub async fn strike(
-    at: Instant,
-    gateways: Vec<Gateway>,
-    named: Option<String>,
-    tags: Vec<watch::Receiver<String>>,
-) -> anyhow::Result<Strike> {
-    tokio::time::sleep_until(at.into()).await;
-    let now: Vec<String> = tags.iter().map(|tag| tag.borrow().clone()).collect();
-    let (victim, sessions) = match &named {
+/// The gateway named `named`, else the one holding the most of the sessions whose gateways
+/// are `tags`, with the number of those sessions it holds.
+pub fn choose(
+    gateways: &[Gateway],
+    named: Option<&str>,
+    tags: &[String],
+) -> anyhow::Result<(Gateway, usize)> {
+    let (victim, sessions) = match named {
         Some(name) => {
             let victim = gateways
                 .iter()
-                .find(|gateway| gateway.name == *name)
+                .find(|gateway| gateway.name == name)
                 .with_context(|| format!("--victim {name}: no such gateway in stack.json"))?;
-            (victim, now.iter().filter(|tag| **tag == victim.tag).count())
+            (
+                victim,
+                tags.iter().filter(|tag| **tag == victim.tag).count(),
+            )
         }
-        None => busiest(&gateways, &now).context("no gateway holds any of the sessions")?,
+        None => busiest(gateways, tags).context("no gateway holds any of the sessions")?,
     };
-    kill(victim)?;
-    println!(
-        "failover: killed {} (pid {}, {}) holding {sessions} of {} sessions",
-        victim.name,
-        victim.pid,
-        victim.tag,
-        now.len()
-    );
-    Ok(Strike {
-        victim: victim.clone(),
-        sessions,
-        at: Instant::now(),
-    })
+    Ok((victim.clone(), sessions))
 }
 
 /// The gateway whose tag appears most among `tags` (the sessions' gateways), if any holds one.
@@ -146,7 +107,6 @@ mod tests {
     fn gateway(name: &str, tag: &str) -> Gateway {
         Gateway {
             name: name.into(),
-            pid: 1,
             tag: tag.into(),
         }
     }
@@ -158,6 +118,9 @@ mod tests {
         let (victim, count) = busiest(&gateways, &tags).unwrap();
         assert_eq!((victim.name.as_str(), count), ("gateway-1", 2));
         assert!(busiest(&gateways, &[]).is_none());
+        let (named, held) = choose(&gateways, Some("gateway-0"), &tags).unwrap();
+        assert_eq!((named.name.as_str(), held), ("gateway-0", 1));
+        assert!(choose(&gateways, Some("gateway-9"), &tags).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What one `Client` went through, read from its events: deliveries with their latency, every
-//! seq seen, and for each disconnect how long until it was connected again and resynced.
+//! What one `Client` went through, read from its events: deliveries with their latency and
+//! arrival, every seq seen, for each disconnect how long until it was connected again and
+//! resynced, and whether the server signed it out (a user would have to log in again).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,6 +10,7 @@ use chat_client::wire::{ChatMessage, Content};
 use chat_client::{Event, Events};
 use tokio::sync::watch;
 
+use super::recovery::Arrival;
 use crate::recorder::Log;
 use crate::ws::ledger::Ledger;
 use crate::ws::peer::Shared;
@@ -30,6 +32,11 @@ pub struct Watched {
     pub down_since: Option<Instant>,
     /// Whether a session came up since `down_since`.
     reconnected: bool,
+    /// Every delivery of another user's message, in arrival order.
+    pub arrivals: Vec<Arrival>,
+    /// The token was refused or the session ended on purpose: the client stopped, and a user
+    /// would have had to log in again.
+    pub signed_out: bool,
 }
 
 /// Follows `events` until `stop` fires or the client ends. `gateway` gets the client's
@@ -57,6 +64,7 @@ pub async fn follow(
             Event::Disconnected { .. } => watched.disconnected(now),
             Event::Resynced { .. } => watched.resynced(now),
             Event::Message(message) => on_message(&mut watched, &shared, message, now),
+            Event::Unauthorized { .. } | Event::Kicked { .. } => watched.signed_out = true,
             _ => {}
         }
     }
@@ -106,9 +114,12 @@ fn on_message(watched: &mut Watched, shared: &Shared, message: ChatMessage, now:
     };
     if let Some((_, due_us)) = stamp::parse(text) {
         let plan = &shared.plan;
-        watched
-            .log
-            .record(&plan.window, plan.at_offset(due_us), now, Ok(()));
+        let due = plan.at_offset(due_us);
+        watched.log.record(&plan.window, due, now, Ok(()));
+        watched.arrivals.push(Arrival {
+            at: now,
+            latency: now.saturating_duration_since(due),
+        });
         shared.counters.delivered.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -299,6 +299,8 @@ cargo xtask bench group                      # one group of 1,000 online members
 cargo xtask bench sync                       # 10,000 unread over 100 conversations, 5 catch-ups via the client library
 cargo xtask bench sync --via rest            # the same through GET /sync and pulls alone
 cargo xtask bench failover                   # direct at 1,000 sends/s via the client library, busiest gateway killed
+cargo xtask bench failover --fault broker     # or router, message, account, namesrv, redis-flush (--down-for 2s)
+cargo xtask bench failover --faults gateway,router,broker  # one run per fault: failover-faults.md
 cargo xtask bench connect                    # 20,000 sessions (5 per user) from 2 load-generator processes, held 5 s
 cargo xtask bench files                      # 1 and 50 MiB up and down, 16 in flight, beside OpenResty alone: 8 points of 25 s
 cargo run --release -p chat-loadgen -- message --help   # every flag
@@ -317,7 +319,10 @@ it) to that frame; each run ends with a REST read-back of every conversation (*l
 acknowledged but not stored; *gaps*: stored but neither pushed to a member nor acknowledged to
 its sender). Setup registers fresh users through the account service's gRPC API (two argon2
 hashes each, a few at a time: the 1,000 members of `group` take a while). `failover` kills a
-gateway of the stack with SIGKILL; `bench` starts it again afterwards (`cargo xtask up`).
+component of the stack with SIGKILL (`--fault`, the busiest gateway by default) and starts it
+again after `--down-for` with the command line, environment and log it had, as a supervisor
+would, or flushes the stack's Redis database (`--fault redis-flush`); `bench` runs `cargo xtask
+up` afterwards in case anything is still missing.
 
 `connect` keeps its users across runs (`~/.cache/chat-cluster/run/loadgen/users-conn.json`): the
 first run signs in one user per five sessions, two argon2 hashes each (4,000 users for the

@@ -2,6 +2,7 @@
 //! throughput per second) and the directory's `README.md`. Everything here works on the
 //! shared [`Report`] shape, so a new scenario gets its pages without new rendering code.
 
+pub mod faults;
 pub mod ladder;
 pub mod markdown;
 pub mod svg;
@@ -40,11 +41,16 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `out` as the rate ladder of the `scenario` reports in `dir`.
+/// Writes `out` as the rate ladder of the `scenario` reports in `dir`; for `failover`, whose
+/// runs differ by fault rather than rate, the table of its faults.
 pub fn render_ladder(dir: &Path, scenario: &str, out: &Path) -> anyhow::Result<()> {
     let reports = read_reports(dir)?;
-    write(out, &ladder::page(scenario, &reports))?;
-    println!("rendered the {scenario} ladder into {}", out.display());
+    let text = match scenario {
+        "failover" => faults::page(&reports),
+        _ => ladder::page(scenario, &reports),
+    };
+    write(out, &text)?;
+    println!("rendered the {scenario} runs into {}", out.display());
     Ok(())
 }
 
