@@ -8,9 +8,11 @@
 //!   stack), every test bounded under cargo-nextest, with a table of where the time went.
 //! - `bench`: a load-generator scenario against a release stack, its report rendered into
 //!   `docs/benchmarks/`.
+//! - `fuzz`: the cargo-fuzz targets of `fuzz/`, each for a bounded time.
 
 mod bench;
 mod components;
+mod fuzz;
 mod infra;
 mod nginx;
 mod paths;
@@ -23,6 +25,7 @@ mod services;
 mod stack;
 mod status;
 mod test;
+mod tools;
 mod web;
 
 use std::process::ExitCode;
@@ -37,10 +40,11 @@ commands:
   status    print every component with pid, address and health
               --json          the same as JSON
   down      stop every process that `up` started (by pid)
-  test      format check, clippy (-D warnings), unit tests, then the integration
-            tests against the stack (started first when it is not running), all
-            under cargo-nextest with a bound per test (.config/nextest.toml); ends
-            with the wall time of every step and the slowest ten tests
+  test      format check, clippy (-D warnings), unit tests, a short run of every
+            fuzz target (10 s each), then the integration tests against the stack
+            (started first when it is not running), all under cargo-nextest with a
+            bound per test (.config/nextest.toml); ends with the wall time of every
+            step and the slowest ten tests
               --gateways N    as for up, when the stack must be started
               --only PATTERN  the inner loop: build, stack up, then only the tests
                               whose file (binary) or name contains PATTERN, or a
@@ -54,6 +58,10 @@ commands:
               cargo xtask bench message --help   lists the scenario's flags
               cargo xtask bench direct --ladder 500,2000,8000   one open-loop run per
                 rate into docs/benchmarks/ladder/, summed up in docs/benchmarks/direct-ladder.md
+  fuzz      build the cargo-fuzz targets of fuzz/ (WebSocket frames, JSON frames and
+            content, the seed profile's requests and fields; docs/fuzzing.md) and run
+            each for a bounded time; fails naming the input that crashed a target
+              cargo xtask fuzz [--seconds N] [TARGET...]   N per target (default 60)
 
 environment:
   CHAT_CACHE_DIR   where the RocketMQ and s3s-fs builds and the run directory live
@@ -152,6 +160,11 @@ fn main() -> ExitCode {
     // bench passes its flags (including --help) through to the load generator.
     if args.first().is_some_and(|command| command == "bench") {
         return exit(bench::run(&args[1..]));
+    }
+    if args.first().is_some_and(|command| command == "fuzz")
+        && !args.iter().any(|arg| arg == "-h" || arg == "--help")
+    {
+        return exit(fuzz::run(&args[1..]));
     }
     if args.iter().any(|arg| arg == "-h" || arg == "--help") || args.is_empty() {
         print!("{USAGE}");

@@ -199,27 +199,45 @@ pub fn run(what: &str, command: &mut Command) -> TaskResult {
 /// Runs a command to completion and returns its exit status; past the task's deadline the
 /// command and everything it started are stopped (SIGTERM, then SIGKILL) and this fails.
 pub fn status_within_deadline(what: &str, command: &mut Command) -> TaskResult<ExitStatus> {
+    status_within(what, command, None)
+}
+
+/// As [`status_within_deadline`], and the command is also stopped (and this fails) when it
+/// runs longer than `bound`.
+pub fn status_within(
+    what: &str,
+    command: &mut Command,
+    bound: Option<Duration>,
+) -> TaskResult<ExitStatus> {
     let mut child = command.spawn().or_else(|error| {
         fail(format!(
             "{what}: cannot run {:?}: {error}",
             command.get_program()
         ))
     })?;
-    let Some(deadline) = DEADLINE.get().copied() else {
+    let deadline = DEADLINE.get().copied();
+    let bound_at = bound.map(|bound| Instant::now() + bound);
+    if deadline.is_none() && bound_at.is_none() {
         return Ok(child.wait()?);
-    };
+    }
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(status);
         }
-        if Instant::now() >= deadline {
-            stop_tree(child.id());
-            let _ = child.wait();
-            return fail(format!(
-                "{what} was stopped: the task's deadline passed while it ran"
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(200));
+        let now = Instant::now();
+        let why = if deadline.is_some_and(|deadline| now >= deadline) {
+            "the task's deadline passed while it ran".to_owned()
+        } else if let (Some(at), Some(bound)) = (bound_at, bound)
+            && now >= at
+        {
+            format!("it ran longer than {} s", bound.as_secs())
+        } else {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        };
+        stop_tree(child.id());
+        let _ = child.wait();
+        return fail(format!("{what} was stopped: {why}"));
     }
 }
 

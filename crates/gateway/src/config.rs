@@ -172,7 +172,7 @@ pub struct Config {
     pub session_queue: usize,
 
     /// Largest WebSocket message in bytes (the session closes with 1009 beyond).
-    #[arg(long, env = "CHAT_GATEWAY_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, env = "CHAT_GATEWAY_MAX_FRAME_BYTES", default_value_t = chat_wire::ws::DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_frame_bytes: usize,
 
     /// How often the account service's log of ended logins is read: a revoked login's

@@ -24,6 +24,14 @@ pub enum ClientFrame {
     Ping,
 }
 
+impl ClientFrame {
+    /// Reads a client's text message: what the gateway does with every frame (and the fuzz
+    /// target `client_frame`).
+    pub fn parse(text: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(text)
+    }
+}
+
 /// What the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

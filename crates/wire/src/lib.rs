@@ -8,7 +8,10 @@ mod content;
 mod error;
 pub mod frames;
 mod message;
+pub mod seed;
 mod send;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use content::{Content, parse_custom_json};
 pub use error::WireError;

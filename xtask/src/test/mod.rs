@@ -1,5 +1,6 @@
 //! `test`: the one test command. Cheap checks first, so a formatting slip fails in seconds;
-//! the stack is brought up only for the integration and browser tests. Every test runs under cargo-nextest
+//! a short run of every fuzz target after the unit tests (`cargo xtask fuzz`, 10 s each); the
+//! stack is brought up only for the integration and browser tests. Every test runs under cargo-nextest
 //! with a bound (`.config/nextest.toml`), the whole command under a deadline, and the end is
 //! one table of where the time went.
 
@@ -16,7 +17,7 @@ use junit::{Outcome, TestCase};
 use steps::Steps;
 
 use crate::components::ports;
-use crate::{Options, TaskResult, fail, infra, paths, process, services, stack, web};
+use crate::{Options, TaskResult, fail, fuzz, infra, paths, process, services, stack, web};
 
 /// The test that hangs on purpose (`tests/tests/stack_health.rs`), run by the watchdog check.
 const HUNG_TEST: &str = "deliberately_hung_wait_for_a_frame_that_never_comes";
@@ -75,6 +76,7 @@ fn everything(steps: &mut Steps, options: &Options) -> TaskResult {
     steps.step("build", || services::build(false))?;
     steps.step("nextest", nextest::binary)?;
     tests(steps, "unit tests", &["--lib", "--bins"])?;
+    steps.step("fuzz", || fuzz::targets(fuzz::TEST_SECONDS, fuzz::TARGETS))?;
     steps.step("web build", web::ensure_built)?;
     steps.step("web unit tests", web::unit)?;
     steps.step("stack up", || stack::up(&debug(options)))?;

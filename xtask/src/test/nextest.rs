@@ -7,35 +7,11 @@ use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 
 use super::junit::{self, TestCase};
-use crate::{TaskResult, fail, paths, process};
+use crate::{TaskResult, fail, paths, process, tools};
 
 /// The nextest binary, installing it into `~/.cache/chat-cluster/tools` when there is none.
 pub fn binary() -> TaskResult<PathBuf> {
-    let cached = paths::cache_dir().join("tools/bin/cargo-nextest");
-    if let Some(found) = on_path("cargo-nextest").or_else(|| cached.exists().then_some(cached)) {
-        return Ok(found);
-    }
-    println!("cargo-nextest is not installed: building it once into the cache (5-10 minutes)");
-    let root = paths::cache_dir().join("tools");
-    process::run(
-        "cargo install cargo-nextest",
-        Command::new(paths::cargo())
-            .args(["install", "cargo-nextest", "--locked", "--root"])
-            .arg(&root),
-    )?;
-    Ok(root.join("bin/cargo-nextest"))
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect())
-        .unwrap_or_default();
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo/bin"));
-    }
-    dirs.into_iter()
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    tools::cargo_tool("cargo-nextest", None, "5-10 minutes")
 }
 
 /// Where nextest writes a profile's JUnit report: its store, `target/nextest` under the

@@ -2,18 +2,19 @@
 //! (what the target reads), its `appliedRemark` the remark the proposer (on apply) or the
 //! target (on confirm) gives the other once they are friends.
 
+use chat_wire::seed::requests::{Confirmation, NewApplication, Since};
 use std::sync::Arc;
 
 use axum::extract::State;
 use chat_proto::account as pb;
 use chat_proto::common::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::auth::SeedCaller;
 use super::body::{SeedBody, SeedQuery};
 use super::envelope::{Done, SeedError, SeedResult, code};
-use super::fields::{self, created_at};
 use super::{MAX_PAGES, PAGE, SeedState};
+use chat_wire::seed::fields::created_at;
 
 /// `applyPass` values the client knows; anything else breaks its list.
 const PENDING: u8 = 0;
@@ -62,17 +63,6 @@ impl SeedApplication {
             update_time: request.updated_at_ms,
         })
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewApplication {
-    #[serde(deserialize_with = "fields::id")]
-    target_user: u64,
-    #[serde(default)]
-    proposer_remark: String,
-    #[serde(default)]
-    applied_remark: String,
 }
 
 /// `applyFriend/applyFriend`: our rules apply (no request to someone who blocked you, none
@@ -132,14 +122,6 @@ async fn requests(
     Ok(requests)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Since {
-    /// Only applications changed after this (epoch ms).
-    #[serde(default)]
-    update_last: Option<String>,
-}
-
 /// `applyFriend/applyRecord`: incoming and outgoing applications, oldest change first, so that
 /// the client (which upserts by proposer and target in array order) ends on the current state
 /// of each pair.
@@ -163,19 +145,6 @@ pub async fn apply_record(
         .collect();
     records.sort_by_key(|record| (record.update_time, record.id));
     Ok(Done(records))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Confirmation {
-    #[serde(deserialize_with = "fields::id")]
-    proposer_id: u64,
-    #[serde(deserialize_with = "fields::id")]
-    target_user: u64,
-    #[serde(default)]
-    applied_remark: String,
-    #[serde(deserialize_with = "fields::int")]
-    apply_pass: i64,
 }
 
 /// `applyFriend/applyFriendConfirm`: the target accepts (1) or rejects (2) the pending

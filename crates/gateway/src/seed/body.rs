@@ -36,12 +36,7 @@ where
 
 /// Parses a body; empty means `{}`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SeedError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
-    serde_json::from_slice(bytes)
+    chat_wire::seed::parse_body(bytes)
         .map_err(|error| SeedError::bad_request(format!("invalid request body: {error}")))
 }
 

@@ -5,6 +5,7 @@
 //! the same rights (the uploader, and the readers of a conversation where a message carries it).
 
 use crate::limits::Action;
+use chat_wire::seed::requests::DownloadQuery;
 use std::sync::Arc;
 
 use axum::Json;
@@ -14,14 +15,13 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chat_common::files::is_file_name;
-use serde::Deserialize;
 
 use super::SeedState;
 use super::auth::SeedCaller;
 use super::envelope::{Done, Envelope, SeedError, SeedResult, code};
-use super::file_url::{key_file_id, voice_url};
 use crate::rest::error::ApiError;
 use crate::rest::files::{Kind, NewUpload, serve_file, store_upload};
+use chat_wire::seed::file_url::{key_file_id, voice_url};
 
 /// The multipart field the seed client puts its recording in.
 const FIELD: &str = "file";
@@ -80,12 +80,6 @@ fn refused(error: ApiError) -> SeedError {
     } else {
         SeedError::from(error)
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DownloadQuery {
-    file_name: Option<String>,
 }
 
 /// `file/download?fileName=`: the raw bytes (with our download's headers, `Range` included).

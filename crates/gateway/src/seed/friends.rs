@@ -1,6 +1,7 @@
 //! `friendship/friendList`: the caller's friends, every page of them (the seed client has no
 //! paging).
 
+use chat_wire::seed::requests::FriendQuery;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -8,19 +9,12 @@ use chat_common::internal::InternalChannel;
 use chat_proto::account as pb;
 use chat_proto::account::account_client::AccountClient;
 use chat_proto::common::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::auth::SeedCaller;
 use super::body::SeedBody;
 use super::envelope::{Done, SeedResult};
 use super::{MAX_PAGES, PAGE, SeedState};
-
-#[derive(Deserialize)]
-pub struct FriendQuery {
-    /// Keeps friends whose name or remark contains it; empty keeps all.
-    #[serde(default)]
-    name: String,
-}
 
 /// A friend as the seed lists it (and as frame 6 announces one).
 #[derive(Serialize, Debug, Clone, PartialEq)]

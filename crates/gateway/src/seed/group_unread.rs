@@ -4,18 +4,17 @@
 //! before it in that walk is what the client lacks. A `msgId` not in the history (0, or a
 //! message deleted for the reader) falls back to message ids above it within the window.
 
+use chat_wire::seed::requests::GroupCursors;
 use std::sync::Arc;
 
 use axum::extract::State;
 use chat_proto::common as pb_common;
 use chat_proto::message as pb;
-use serde::Deserialize;
 use tonic::Code;
 
 use super::auth::SeedCaller;
 use super::body::SeedBody;
 use super::envelope::{Done, SeedError, SeedResult};
-use super::fields;
 use super::msg::SeedMessage;
 use super::{SeedState, pull};
 
@@ -23,22 +22,6 @@ use super::{SeedState, pull};
 const WINDOW_PAGES: usize = 5;
 /// The most groups one call names.
 const MAX_GROUPS: usize = 500;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupCursor {
-    #[serde(deserialize_with = "fields::id")]
-    group_id: u64,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    msg_id: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupCursors {
-    #[serde(default)]
-    group_list: Vec<GroupCursor>,
-}
 
 /// The messages of `conversation_id` newer than message `msg_id`, oldest first.
 async fn after_message(

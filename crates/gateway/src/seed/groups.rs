@@ -2,26 +2,18 @@
 //! the seed had no way to join by id, and in our invite-only groups the owner and admins add
 //! members (the seed let any member add; a plain member now gets 403).
 
+use chat_wire::seed::requests::{GroupRef, NewGroup, NewMembers};
 use std::sync::Arc;
 
 use axum::extract::State;
 use chat_proto::account as pb;
 use chat_proto::common::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::auth::SeedCaller;
 use super::body::{SeedBody, SeedQuery};
 use super::envelope::{Done, SeedError, SeedResult};
-use super::fields;
 use super::{MAX_PAGES, PAGE, SeedState};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewGroup {
-    group_name: String,
-    #[serde(default)]
-    group_remark: String,
-}
 
 /// A group as the seed shows it (the `addGroupChat` reply and frame 7).
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -59,20 +51,13 @@ pub async fn add_group_chat(
     }))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupRef {
-    #[serde(default)]
-    group_id: Option<String>,
-}
-
-impl GroupRef {
-    fn id(&self) -> Result<u64, SeedError> {
-        self.group_id
-            .as_deref()
-            .and_then(crate::rest::extract::positive_number)
-            .ok_or_else(|| SeedError::bad_request("groupId is a group id"))
-    }
+/// The group a query names.
+fn group_id(group: &GroupRef) -> Result<u64, SeedError> {
+    group
+        .group_id
+        .as_deref()
+        .and_then(crate::rest::extract::positive_number)
+        .ok_or_else(|| SeedError::bad_request("groupId is a group id"))
 }
 
 /// A member as the seed lists them.
@@ -133,7 +118,7 @@ pub async fn find_group_member_by_id(
     caller: SeedCaller,
     SeedQuery(group): SeedQuery<GroupRef>,
 ) -> SeedResult<Vec<SeedMember>> {
-    Ok(Done(members(&state, &caller, group.id()?).await?))
+    Ok(Done(members(&state, &caller, group_id(&group)?).await?))
 }
 
 /// `groupInfo/findAllGroupMemberById?groupId=`: the seed also listed members who had left (to
@@ -143,15 +128,7 @@ pub async fn find_all_group_member_by_id(
     caller: SeedCaller,
     SeedQuery(group): SeedQuery<GroupRef>,
 ) -> SeedResult<Vec<SeedMember>> {
-    Ok(Done(members(&state, &caller, group.id()?).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewMembers {
-    #[serde(deserialize_with = "fields::id")]
-    group_id: u64,
-    user_ids: Vec<serde_json::Value>,
+    Ok(Done(members(&state, &caller, group_id(&group)?).await?))
 }
 
 /// `groupInfo/addGroupMembers`: invites the caller's friends; `data` is true.

@@ -6,8 +6,8 @@ use chat_proto::common as pb;
 use chat_wire::Content;
 use serde::Serialize;
 
-use super::fields::created_at;
-use super::file_url::voice_url;
+use chat_wire::seed::fields::created_at;
+use chat_wire::seed::file_url::voice_url;
 
 /// `chatType`.
 pub const DIRECT: i64 = 1;

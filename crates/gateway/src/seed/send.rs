@@ -4,46 +4,21 @@
 //! compose time and content): a resend after the client's 5 s timeout is stored once.
 
 use crate::limits::Action;
+use chat_wire::seed::requests::SeedSend;
 use std::sync::Arc;
 
 use axum::extract::State;
 use chat_proto::common as pb_common;
 use chat_proto::common::message_content::Body;
 use chat_proto::message as pb;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::SeedState;
 use super::auth::SeedCaller;
 use super::body::SeedBody;
 use super::envelope::{Done, SeedError, SeedResult, code};
-use super::fields;
-use super::file_url::{VoiceContent, voice_content};
 use super::msg::{DIRECT, GROUP, SeedMessage, TEXT, VOICE};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SeedSend {
-    #[serde(deserialize_with = "fields::int")]
-    chat_type: i64,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    content_type: Option<i64>,
-    content: String,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    send_user_id: Option<i64>,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    receive_user_id: Option<i64>,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    friend_id: Option<i64>,
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    group_id: Option<i64>,
-    /// When the client composed it (epoch ms).
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    date_time: Option<i64>,
-    /// A voice note's length in seconds.
-    #[serde(default, deserialize_with = "fields::opt_int")]
-    content_len: Option<i64>,
-}
+use chat_wire::seed::file_url::{VoiceContent, voice_content};
 
 /// Where a send goes: (kind, target) from the seed's fields.
 fn target(body: &SeedSend) -> Result<(pb_common::ConversationKind, u64), SeedError> {

@@ -2,28 +2,19 @@
 //! our nickname; passwords go to the account service, which keeps only their hash.
 
 use crate::limits::Action;
+use chat_wire::seed::requests::{Credentials, NewUser, Search};
 use std::sync::Arc;
 
 use axum::extract::State;
 use chat_proto::account as pb;
 use chat_proto::common::{PageRequest, Relation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tonic::Code;
 
 use super::SeedState;
 use super::auth::{SeedCaller, SeedClientAddr};
 use super::body::SeedBody;
 use super::envelope::{Done, SeedError, SeedResult, code};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewUser {
-    username: String,
-    #[serde(default)]
-    name: String,
-    password: String,
-    confirm_pwd: String,
-}
 
 /// The user the seed's client shows.
 #[derive(Serialize)]
@@ -68,12 +59,6 @@ pub async fn insert_user(
         username: user.username,
         name: user.nickname,
     }))
-}
-
-#[derive(Deserialize)]
-pub struct Credentials {
-    username: String,
-    password: String,
 }
 
 /// `user/login`: `data` is the token. A failed login is 509 whether or not the username
@@ -126,12 +111,6 @@ pub async fn user_info(
         username: user.username,
         name: user.nickname,
     }))
-}
-
-#[derive(Deserialize)]
-pub struct Search {
-    #[serde(default)]
-    username: String,
 }
 
 /// A search hit.

@@ -10,6 +10,7 @@ use chat_common::internal::InternalChannel;
 use chat_proto::message as pb;
 use chat_proto::message::message_client::MessageClient;
 use chat_wire::frames::close;
+use chat_wire::ws::{self, Messages, Step};
 use chat_wire::{ClientFrame, ServerFrame};
 use fastwebsockets::{
     Frame, OpCode, Payload, WebSocket, WebSocketError, WebSocketRead, WebSocketWrite,
@@ -133,9 +134,7 @@ pub async fn run(
         let (read, write) = tokio::io::split(stream);
         (read, BufWriter::new(write))
     });
-    read.set_auto_pong(false);
-    read.set_auto_close(true);
-    read.set_max_message_size(context.limits.max_frame_bytes);
+    chat_wire::ws::configure(&mut read, context.limits.max_frame_bytes);
     let writer = tokio::spawn(write_loop(
         write,
         outbound,
@@ -267,13 +266,13 @@ async fn read_loop(
     addr: &str,
 ) {
     let sends = Arc::new(Semaphore::new(context.limits.sends_in_flight.max(1)));
-    let mut partial: Option<Vec<u8>> = None;
+    let mut messages = Messages::new(context.limits.max_frame_bytes);
     loop {
         // Closing echoes are sent by the library through this function.
         let mut obligated = |frame: Frame<'_>| {
             let payload = Bytes::copy_from_slice(&frame.payload);
             let outbound = if frame.opcode == OpCode::Close {
-                Outbound::Close(close_code(&payload), String::new())
+                Outbound::Close(ws::close_code(&payload), String::new())
             } else {
                 Outbound::Pong(payload)
             };
@@ -286,70 +285,27 @@ async fn read_loop(
         };
         let frame = match next {
             Err(_) => return session.kill(close::IDLE, "nothing received within the idle timeout"),
-            Ok(Err(WebSocketError::FrameTooLarge)) => {
-                return session.kill(close::TOO_BIG, "frame over the size limit");
+            // A protocol error gets its RFC 6455 close code; a connection gone, nothing more.
+            Ok(Err(error)) => {
+                if let Some((code, reason)) = ws::read_error(&error) {
+                    session.kill(code, &reason);
+                }
+                return;
             }
-            Ok(Err(error)) => return close_for_read_error(session, &error),
             Ok(Ok(frame)) => frame,
         };
         metrics::counter!("chat_gateway_frames_in_total").increment(1);
-        match frame.opcode {
-            OpCode::Close => return,
-            OpCode::Ping => {
-                session.offer(Outbound::Pong(Bytes::copy_from_slice(&frame.payload)));
+        match messages.frame(frame.fin, frame.opcode, &frame.payload) {
+            Step::Wait => {}
+            Step::Closed => return,
+            Step::End { code, reason } => return session.kill(code, reason),
+            Step::Ping(payload) => {
+                session.offer(Outbound::Pong(Bytes::copy_from_slice(payload)));
             }
-            OpCode::Pong => {}
-            OpCode::Binary if session.dialect == Dialect::Seed => {}
-            OpCode::Binary => reply_error(session, "bad_frame", "frames are JSON text", None),
-            OpCode::Text if frame.fin => {
-                handle_text(&frame.payload, context, session, addr, &sends).await
-            }
-            OpCode::Text => partial = Some(frame.payload.to_vec()),
-            OpCode::Continuation => {
-                let Some(mut buffer) = partial.take() else {
-                    return session.kill(
-                        close::PROTOCOL_ERROR,
-                        "continuation without a first fragment",
-                    );
-                };
-                buffer.extend_from_slice(&frame.payload);
-                if buffer.len() > context.limits.max_frame_bytes {
-                    return session.kill(close::TOO_BIG, "message over the size limit");
-                }
-                if frame.fin {
-                    handle_text(&buffer, context, session, addr, &sends).await;
-                } else {
-                    partial = Some(buffer);
-                }
-            }
+            Step::Binary if session.dialect == Dialect::Seed => {}
+            Step::Binary => reply_error(session, "bad_frame", "frames are JSON text", None),
+            Step::Text(text) => handle_text(&text, context, session, addr, &sends).await,
         }
-    }
-}
-
-/// Ends a session whose next frame could not be read: RFC 6455's close code for what the peer
-/// got wrong, or nothing more when the connection itself is gone.
-fn close_for_read_error(session: &SessionRef, error: &WebSocketError) {
-    let code = match error {
-        WebSocketError::InvalidUTF8 => close::INVALID_DATA,
-        WebSocketError::InvalidFragment
-        | WebSocketError::InvalidContinuationFrame
-        | WebSocketError::InvalidStatusCode(_)
-        | WebSocketError::InvalidCloseFrame
-        | WebSocketError::InvalidCloseCode
-        | WebSocketError::ReservedBitsNotZero
-        | WebSocketError::ControlFrameFragmented
-        | WebSocketError::PingFrameTooLarge
-        | WebSocketError::InvalidValue => close::PROTOCOL_ERROR,
-        // The peer went away (or the socket failed): there is nobody to tell.
-        _ => return,
-    };
-    session.kill(code, &format!("protocol error: {error}"));
-}
-
-fn close_code(payload: &[u8]) -> u16 {
-    match payload {
-        [high, low, ..] => u16::from_be_bytes([*high, *low]),
-        _ => 1000,
     }
 }
 
@@ -387,7 +343,7 @@ async fn handle_text(
     if session.dialect == Dialect::Seed {
         return;
     }
-    let frame: ClientFrame = match serde_json::from_slice(text) {
+    let frame = match ClientFrame::parse(text) {
         Ok(frame) => frame,
         Err(error) => {
             return reply_error(

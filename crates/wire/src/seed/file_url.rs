@@ -48,9 +48,10 @@ pub fn key_file_id(key: &str) -> Option<u64> {
     file_id(rest)
 }
 
-/// A file id: digits only (no sign, no spaces, no extension), at least 1.
+/// A file id as [`voice_url`] writes it: digits only (no sign, no spaces, no extension, no
+/// leading zero), at least 1.
 fn file_id(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+    if text.is_empty() || text.starts_with('0') || !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
     }
     text.parse().ok().filter(|id| *id > 0)
@@ -97,6 +98,9 @@ mod tests {
             "/api/v1/files/42",
             "/api/v1/file/chat/",
             "18446744073709551616",
+            // Found by the `seed_fields` fuzz target: another spelling of upload 9.
+            "09",
+            "/007",
         ] {
             assert_eq!(key_file_id(key), None, "{key:?}");
         }
@@ -121,6 +125,7 @@ mod tests {
             "/api/v1/file/chat/7.webm",
             "/api/v1/file/chat/0",
             "/api/v1/file/chat/7/8",
+            "/api/v1/file/chat/07",
         ] {
             assert_eq!(
                 voice_content(malformed),
