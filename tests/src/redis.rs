@@ -35,6 +35,19 @@ pub fn command(stack: &Stack, args: &[&str]) -> String {
     reply.trim_end().to_owned()
 }
 
+/// Deletes the keys of the stack's database that match `pattern` (`KEYS` glob), as a flush
+/// would, without touching anyone else's; returns how many there were.
+pub fn delete_matching(stack: &Stack, pattern: &str) -> u64 {
+    const DELETE: &str = "local n = 0 \
+        for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) n = n + 1 end \
+        return n";
+    let reply = command(stack, &["EVAL", DELETE, "0", pattern]);
+    reply
+        .strip_prefix(':')
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("EVAL answered {reply}"))
+}
+
 fn encode(args: &[&str]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len());
     for arg in args {

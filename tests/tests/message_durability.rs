@@ -339,8 +339,6 @@ async fn a_broker_outage_delays_pushes_but_never_fails_a_send() {
 /// logins are in MySQL), their messages keep flowing, and every message a peer sent after the
 /// flush reaches the other side, once and in order, within 10 s of the flush.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails about 1 run in 4: after the flush the receiver gets no more pushes (issue 19, \
-            docs/benchmarks/analysis.md \"Redis flush\"); run with --run-ignored"]
 async fn clients_keep_their_logins_and_messages_flow_within_ten_seconds_of_a_flush() {
     use chat_client::wire::ConversationKind;
     use chat_client::{Client, Config, Event};

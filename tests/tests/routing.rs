@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chat_e2e::cluster::{TestCluster, gateway_tag, router_client, table, wait_for_table};
-use chat_proto::router::{DeregisterRequest, KeepAliveRequest, RegisterRequest};
+use chat_proto::router::{DeregisterRequest, KeepAliveRequest, RegisterRequest, WatchTableRequest};
+use chat_routing::SlotTable;
 use tonic::Code;
 
 fn sorted_counts(counts: BTreeMap<&str, usize>) -> Vec<usize> {
@@ -170,6 +171,108 @@ async fn a_standby_router_takes_over_and_the_epoch_keeps_increasing() {
     assert_eq!(sorted_counts(second.slot_counts()), [512, 512]);
 }
 
+/// Which slots each tag owns.
+fn owners(table: &SlotTable) -> BTreeMap<String, Vec<u32>> {
+    table
+        .gateways()
+        .iter()
+        .map(|gateway| (gateway.tag.clone(), table.slots_of(&gateway.tag)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_lost_the_leases_and_the_table_gets_the_same_table_back() {
+    let cluster = TestCluster::new("lost");
+    let router = cluster.start_router("router", &["--lease-ttl", "3s"]);
+    let mut client = router_client(&router).await;
+    let gateways = [
+        cluster.start_gateway("g0", &router),
+        cluster.start_gateway("g1", &router),
+        cluster.start_gateway("g2", &router),
+    ];
+    let tags: Vec<String> = gateways.iter().map(gateway_tag).collect();
+    let (before, _) = wait_for_table(&mut client, Duration::from_secs(5), "three gateways", |t| {
+        t.gateways().len() == 3
+    })
+    .await;
+    let mut stream = client
+        .watch_table(WatchTableRequest {
+            after_epoch: before.epoch(),
+        })
+        .await
+        .expect("WatchTable")
+        .into_inner();
+
+    // What a FLUSHALL does to this cluster: every lease, the leader lease and the table gone.
+    let deleted = chat_e2e::redis::delete_matching(&cluster.stack, &format!("{}:*", cluster.name));
+    assert!(deleted >= 5, "the cluster's keys were there ({deleted})");
+
+    // Every table published over the next two lease periods keeps every slot where it was:
+    // the router republishes the table it knew, and the gateways register again under their
+    // own tags instead of whichever tag was free first.
+    let mut published = Vec::new();
+    let watching = tokio::time::sleep(Duration::from_secs(6));
+    tokio::pin!(watching);
+    loop {
+        tokio::select! {
+            next = stream.message() => match next.expect("the table stream") {
+                Some(wire) => published.push(SlotTable::from_proto(&wire).expect("a table")),
+                None => break,
+            },
+            _ = &mut watching => break,
+        }
+    }
+    assert!(
+        !published.is_empty(),
+        "the router published the table again after losing it"
+    );
+    for table in &published {
+        assert!(table.epoch() > before.epoch(), "epochs never go back");
+        assert_eq!(
+            owners(table),
+            owners(&before),
+            "epoch {}: no slot moved",
+            table.epoch()
+        );
+    }
+    let after: Vec<String> = gateways.iter().map(gateway_tag).collect();
+    assert_eq!(after, tags, "every gateway kept its tag");
+    let stored = chat_e2e::redis::command(
+        &cluster.stack,
+        &["EXISTS", &format!("{}:router:lease:gw-0", cluster.name)],
+    );
+    assert_eq!(stored, ":1", "the leases are back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_asks_for_its_old_tag_back() {
+    let cluster = TestCluster::new("prefer");
+    let router = cluster.start_router("router", &[]);
+    let mut client = router_client(&router).await;
+    let register = |instance: &str, preferred: &str| RegisterRequest {
+        ws_addr: "127.0.0.1:9".into(),
+        instance_id: instance.into(),
+        preferred_tag: preferred.into(),
+    };
+    let first = client.register(register("a", "gw-7")).await.expect("free");
+    assert_eq!(first.into_inner().tag, "gw-7", "a free tag is given back");
+    let second = client.register(register("b", "gw-7")).await.expect("taken");
+    assert_eq!(
+        second.into_inner().tag,
+        "gw-0",
+        "a held tag is not: the smallest free one instead"
+    );
+    let again = client.register(register("a", "gw-3")).await.expect("mine");
+    assert_eq!(again.into_inner().tag, "gw-7", "its own lease comes first");
+    for bad in ["gw-256", "gw-07", "x"] {
+        let status = client
+            .register(register("c", bad))
+            .await
+            .expect_err("not a tag this router hands out");
+        assert_eq!(status.code(), Code::InvalidArgument, "{bad}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_gets_clear_errors() {
     let cluster = TestCluster::new("garbage");
@@ -187,6 +290,7 @@ async fn garbage_gets_clear_errors() {
             .register(RegisterRequest {
                 ws_addr: ws_addr.into(),
                 instance_id: instance_id.into(),
+                ..RegisterRequest::default()
             })
             .await
             .expect_err("a malformed registration is refused");
@@ -219,6 +323,7 @@ async fn garbage_gets_clear_errors() {
         .register(RegisterRequest {
             ws_addr: "127.0.0.1:9".into(),
             instance_id: "owner".into(),
+            ..RegisterRequest::default()
         })
         .await
         .expect("register")
@@ -236,6 +341,7 @@ async fn garbage_gets_clear_errors() {
         .register(RegisterRequest {
             ws_addr: "127.0.0.1:9".into(),
             instance_id: "owner".into(),
+            ..RegisterRequest::default()
         })
         .await
         .expect("register again")

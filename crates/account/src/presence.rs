@@ -8,7 +8,8 @@
 //! source alive for a while; the sweeper takes a source that stopped reporting (crashed, or
 //! shut down and past its grace) apart user by user, so nobody stays online forever.
 //! Keys (prefix `<cluster>:presence:`): `user:<id>` (hash source -> sessions),
-//! `source:<s>:users` (set), `source:<s>:alive` (expires), `sources` (set).
+//! `source:<s>:users` (set), `source:<s>:alive` (expires), `sources` (set), `rebuilding`
+//! (expires; set when a report finds no source at all, i.e. Redis lost presence).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,6 +35,12 @@ local p, source = ARGV[1], ARGV[2]
 local alive = p .. 'source:' .. source .. ':alive'
 local out = {'known'}
 if redis.call('EXISTS', alive) == 0 then out[1] = 'unknown' end
+-- No source at all: Redis lost presence (or the cluster is new). For a heartbeat (a third of
+-- the alive time) the gateways announce their users again; readers that skip offline users
+-- skip nobody meanwhile (`chat_common::online`).
+if redis.call('EXISTS', p .. 'sources') == 0 then
+  redis.call('SET', p .. 'rebuilding', '1', 'PX', math.max(1, math.floor(tonumber(ARGV[3]) / 3)))
+end
 redis.call('SET', alive, '1', 'PX', ARGV[3])
 redis.call('SADD', p .. 'sources', source)
 local members = p .. 'source:' .. source .. ':users'

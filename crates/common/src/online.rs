@@ -20,6 +20,22 @@ end
 return out
 ";
 
+/// As [`ONLINE`], but answers nothing (an empty array) while presence is being rebuilt: no
+/// gateway has reported since Redis lost the keys (`sources` is missing), or the account
+/// service saw that happen less than a heartbeat ago (`rebuilding`) and the gateways are still
+/// announcing their users again. A user missing then is not known to be offline.
+const ONLINE_UNLESS_REBUILDING: &str = r"
+if redis.call('EXISTS', ARGV[1] .. 'sources') == 0
+  or redis.call('EXISTS', ARGV[1] .. 'rebuilding') == 1 then
+  return {}
+end
+local out = {}
+for i = 2, #ARGV do
+  out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
+end
+return out
+";
+
 /// Reads presence for one cluster.
 #[derive(Clone)]
 pub struct OnlineLookup {
@@ -40,10 +56,30 @@ impl OnlineLookup {
         if users.is_empty() {
             return Ok(Vec::new());
         }
+        let flags = self.run(ONLINE, users).await?;
+        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+    }
+
+    /// As [`Self::online`], or `None` while presence is being rebuilt after Redis lost it
+    /// (then nobody is known to be offline: whoever skips the offline must not skip anyone).
+    pub async fn online_unless_rebuilding(
+        &self,
+        users: &[u64],
+    ) -> Result<Option<Vec<bool>>, fred::error::Error> {
+        if users.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let flags = self.run(ONLINE_UNLESS_REBUILDING, users).await?;
+        if flags.len() != users.len() {
+            return Ok(None);
+        }
+        Ok(Some(flags.into_iter().map(|flag| flag == 1).collect()))
+    }
+
+    async fn run(&self, script: &str, users: &[u64]) -> Result<Vec<i64>, fred::error::Error> {
         let mut args = Vec::with_capacity(users.len() + 1);
         args.push(self.prefix.clone());
         args.extend(users.iter().map(u64::to_string));
-        let flags: Vec<i64> = self.redis.eval(ONLINE, Vec::<String>::new(), args).await?;
-        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+        self.redis.eval(script, Vec::<String>::new(), args).await
     }
 }

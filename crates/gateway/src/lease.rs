@@ -26,6 +26,10 @@ pub struct Registration {
 pub struct Lease {
     pub tag: watch::Receiver<String>,
     held: Arc<AtomicBool>,
+    /// How many times the lease was lost and registered again. The router's leases live in
+    /// the same Redis as presence, so a lost lease most likely means presence was lost too
+    /// (a flush): the presence reporter announces every user again when this changes.
+    pub reregistrations: watch::Receiver<u64>,
 }
 
 impl Lease {
@@ -59,10 +63,12 @@ impl Registration {
         }
     }
 
-    async fn register_once(&self) -> Result<RegisterResponse, tonic::Status> {
+    /// One registration; `preferred` is the tag held before a lost lease (or empty).
+    async fn register_once(&self, preferred: &str) -> Result<RegisterResponse, tonic::Status> {
         let request = RegisterRequest {
             ws_addr: self.ws_addr.clone(),
             instance_id: self.instance_id.clone(),
+            preferred_tag: preferred.to_owned(),
         };
         Ok(self.client.clone().register(request).await?.into_inner())
     }
@@ -71,7 +77,7 @@ impl Registration {
     pub async fn register(&self, timeout: Duration) -> Result<RegisterResponse, StartupError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            match self.register_once().await {
+            match self.register_once("").await {
                 Ok(response) => return Ok(response),
                 Err(status) if status.code() == Code::InvalidArgument => {
                     return Err(StartupError::Config(format!(
@@ -94,10 +100,12 @@ impl Registration {
         shutdown: Shutdown,
     ) -> (Lease, tokio::task::JoinHandle<()>) {
         let (tag_sender, tag) = watch::channel(first.tag.clone());
+        let (reregistered, reregistrations) = watch::channel(0);
         let held = Arc::new(AtomicBool::new(true));
         let lease = Lease {
             tag,
             held: held.clone(),
+            reregistrations,
         };
         let task = tokio::spawn(async move {
             let renew_every = Duration::from_millis(u64::from(first.renew_interval_ms.max(200)));
@@ -108,7 +116,7 @@ impl Registration {
                     _ = ticker.tick() => {}
                     _ = shutdown.wait() => break,
                 }
-                let renewed = self.renew(&tag_sender).await;
+                let renewed = self.renew(&tag_sender, &reregistered).await;
                 held.store(renewed, Ordering::Relaxed);
             }
             let tag = tag_sender.borrow().clone();
@@ -118,7 +126,7 @@ impl Registration {
     }
 
     /// One renewal; registers again when the router no longer knows the lease.
-    async fn renew(&self, tag: &watch::Sender<String>) -> bool {
+    async fn renew(&self, tag: &watch::Sender<String>, reregistered: &watch::Sender<u64>) -> bool {
         let current = tag.borrow().clone();
         let request = KeepAliveRequest {
             tag: current.clone(),
@@ -128,12 +136,13 @@ impl Registration {
             Ok(_) => true,
             Err(status) if status.code() == Code::NotFound => {
                 tracing::warn!(tag = %current, "lease lost; registering again");
-                match self.register_once().await {
+                match self.register_once(&current).await {
                     Ok(response) => {
                         if current != response.tag {
                             tracing::warn!(new_tag = %response.tag, "registered under a new tag");
+                            tag.send_replace(response.tag);
                         }
-                        tag.send_replace(response.tag);
+                        reregistered.send_modify(|count| *count += 1);
                         true
                     }
                     Err(status) => {

@@ -81,6 +81,7 @@ async fn run(config: Config) -> Result<(), StartupError> {
             grace: config.presence_grace,
             heartbeat: config.presence_heartbeat,
         },
+        lease.reregistrations.clone(),
         shutdown.clone(),
     );
     let moves = moves::spawn(

@@ -10,7 +10,10 @@
 //! process alive to the account service, which takes the users of a process that stopped
 //! reporting offline (a crash). A report that fails is merged back and retried with the next
 //! one; when the account service did not know this process (its reports lapsed and its users
-//! may have been swept, or Redis lost them), every user here is reported again.
+//! may have been swept, or Redis lost them), every user here is reported again. The same
+//! happens at once when this gateway's router lease was lost and registered again: leases
+//! live in the same Redis, so presence was most likely lost with them (a flush), and waiting
+//! for the next heartbeat to find out would leave every user here without pushes until then.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -176,6 +179,7 @@ pub fn spawn(
     hub: Arc<Hub>,
     source: String,
     timings: PresenceTimings,
+    reregistrations: watch::Receiver<u64>,
     shutdown: Shutdown,
 ) -> (PresenceReporter, tokio::task::JoinHandle<()>) {
     let (reported, watch) = watch::channel(0);
@@ -192,7 +196,7 @@ pub fn spawn(
         reporter: reporter.clone(),
         reported,
     };
-    (reporter, tokio::spawn(task.run(shutdown)))
+    (reporter, tokio::spawn(task.run(reregistrations, shutdown)))
 }
 
 struct Reporting {
@@ -205,7 +209,7 @@ struct Reporting {
 }
 
 impl Reporting {
-    async fn run(self, shutdown: Shutdown) {
+    async fn run(self, mut reregistrations: watch::Receiver<u64>, shutdown: Shutdown) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // Report at once: the account service learns this process is alive.
@@ -213,12 +217,20 @@ impl Reporting {
             .checked_sub(self.timings.heartbeat)
             .unwrap_or_else(Instant::now);
         let mut failing = false;
+        let mut lease_ended = false;
         loop {
             tokio::select! {
                 _ = shutdown.wait() => break,
                 _ = tick.tick() => {}
                 // After a failure, retries wait for the tick rather than follow every arrival.
                 _ = self.reporter.wake.notified(), if !failing => {}
+                changed = reregistrations.changed(), if !lease_ended => {
+                    match changed {
+                        Ok(()) => self.reporter.state().announce_all(),
+                        // The lease task ended (shutdown): nothing more to hear from it.
+                        Err(_) => lease_ended = true,
+                    }
+                }
             }
             let (number, changes) = self.take(Instant::now());
             if changes.is_empty() && last_report.elapsed() < self.timings.heartbeat {

@@ -188,7 +188,8 @@ fn looked_up(job: &Job) -> usize {
     }
 }
 
-/// The online users among the batch's looked-up recipients; `None` when Redis could not say.
+/// The online users among the batch's looked-up recipients; `None` when Redis could not say
+/// (unreachable, or presence being rebuilt after a flush).
 async fn online_among(online: &OnlineLookup, batch: &[Job]) -> Option<HashSet<u64>> {
     let mut users: Vec<u64> = batch
         .iter()
@@ -204,8 +205,12 @@ async fn online_among(online: &OnlineLookup, batch: &[Job]) -> Option<HashSet<u6
     if users.is_empty() {
         return Some(HashSet::new());
     }
-    match tokio::time::timeout(LOOKUP_TIMEOUT, online.online(&users)).await {
-        Ok(Ok(flags)) => Some(
+    match tokio::time::timeout(LOOKUP_TIMEOUT, online.online_unless_rebuilding(&users)).await {
+        Ok(Ok(None)) => {
+            metrics::counter!("chat_message_presence_rebuilding_total").increment(1);
+            None
+        }
+        Ok(Ok(Some(flags))) => Some(
             users
                 .into_iter()
                 .zip(flags)

@@ -13,7 +13,7 @@ use futures::Stream;
 use tokio::sync::{Notify, watch};
 use tonic::{Request, Response, Status};
 
-use crate::store::{RouterStore, StoreError};
+use crate::store::{MAX_GATEWAYS, RouterStore, StoreError};
 
 /// The gRPC face of the router.
 pub struct RouterApi {
@@ -76,6 +76,19 @@ fn check_tag(tag: &str) -> Result<(), Status> {
     }
 }
 
+/// A tag a gateway asks to get back: one that registration could have handed out
+/// (`gw-<n>`, `n` below [`MAX_GATEWAYS`], written without leading zeros).
+fn check_preferred_tag(tag: &str) -> Result<(), Status> {
+    let index = tag.strip_prefix("gw-").and_then(|n| n.parse::<u32>().ok());
+    match index {
+        Some(n) if n < MAX_GATEWAYS && tag == format!("gw-{n}") => Ok(()),
+        _ => Err(Status::invalid_argument(format!(
+            "preferred_tag `{tag}` is not a tag this router hands out (gw-0 to gw-{})",
+            MAX_GATEWAYS - 1
+        ))),
+    }
+}
+
 type TableStream = Pin<Box<dyn Stream<Item = Result<pb::SlotTable, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -87,9 +100,17 @@ impl Router for RouterApi {
         let request = request.into_inner();
         check_ws_addr(&request.ws_addr)?;
         check_instance_id(&request.instance_id)?;
+        if !request.preferred_tag.is_empty() {
+            check_preferred_tag(&request.preferred_tag)?;
+        }
         let tag = self
             .store
-            .register(&request.instance_id, &request.ws_addr, self.lease_ttl)
+            .register(
+                &request.instance_id,
+                &request.ws_addr,
+                &request.preferred_tag,
+                self.lease_ttl,
+            )
             .await?
             .ok_or_else(|| Status::resource_exhausted("every gateway tag is taken"))?;
         tracing::info!(%tag, ws_addr = %request.ws_addr, instance_id = %request.instance_id, "gateway registered");
@@ -215,5 +236,22 @@ mod tests {
         assert!(check_tag("gw-3").is_ok());
         assert!(check_tag("gw-x").is_err());
         assert!(check_tag("").is_err());
+    }
+
+    #[test]
+    fn only_tags_registration_hands_out_can_be_asked_back() {
+        assert!(check_preferred_tag("gw-0").is_ok());
+        assert!(check_preferred_tag("gw-255").is_ok());
+        for bad in [
+            "gw-256",
+            "gw-007",
+            "gw-",
+            "gw--1",
+            "gw-1x",
+            "x-1",
+            "gw-99999999999",
+        ] {
+            assert!(check_preferred_tag(bad).is_err(), "{bad}");
+        }
     }
 }

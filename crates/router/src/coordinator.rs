@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chat_common::Shutdown;
-use chat_routing::SlotTable;
+use chat_routing::{Gateway, SlotTable};
 use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
 
 use crate::store::{Publish, RouterStore, StoreError};
 
@@ -21,11 +22,18 @@ pub struct Coordinator {
     /// Woken by registrations and deregistrations, so those take effect at once.
     pub changed: Arc<Notify>,
     pub tables: watch::Sender<Arc<SlotTable>>,
+    /// Gateways' lease TTL: how long a gateway whose lease Redis lost may take to renew (and
+    /// so register again under its old tag).
+    pub lease_ttl: Duration,
+    /// Set when Redis lost the table: until then the gateways of the table this router knew
+    /// count as live although their leases are missing, so that their slots stay put while
+    /// they register again, instead of moving to whichever re-registered first and back.
+    pub restoring_until: Option<Instant>,
 }
 
 impl Coordinator {
     /// Runs until shutdown, then resigns the leadership so another router takes over at once.
-    pub async fn run(self, shutdown: Shutdown) {
+    pub async fn run(mut self, shutdown: Shutdown) {
         let mut leading = false;
         loop {
             tokio::select! {
@@ -60,8 +68,8 @@ impl Coordinator {
     }
 
     /// Publishes a new table when the live gateways differ from the current table's.
-    async fn reconcile(&self) -> Result<(), StoreError> {
-        let live = self.store.live_gateways().await?;
+    async fn reconcile(&mut self) -> Result<(), StoreError> {
+        let mut live = self.store.live_gateways().await?;
         let stored = self.store.load_table().await?;
         // Redis lost the table (a flush, an empty replica promoted): carry on from the newest
         // table this router knew, so that no epoch is ever published twice with different
@@ -74,6 +82,18 @@ impl Coordinator {
         } else {
             stored.clone()
         };
+        if lost {
+            self.restoring_until = Some(Instant::now() + self.lease_ttl);
+        }
+        if self
+            .restoring_until
+            .is_some_and(|until| Instant::now() >= until)
+        {
+            self.restoring_until = None;
+        }
+        if self.restoring_until.is_some() {
+            keep_missing(&mut live, current.gateways());
+        }
         // Rebalancing a balanced table over the same gateways changes nothing, so equality
         // means there is nothing to do.
         if !lost && current.rebalanced(&live, current.epoch()) == current {
@@ -107,5 +127,41 @@ impl Coordinator {
             Publish::Stale => tracing::debug!("the table changed underneath; will retry"),
         }
         Ok(())
+    }
+}
+
+/// Adds to `live` the gateways of `table` that hold no lease now (Redis lost them).
+fn keep_missing(live: &mut Vec<Gateway>, table: &[Gateway]) {
+    for gateway in table {
+        if !live.iter().any(|held| held.tag == gateway.tag) {
+            live.push(gateway.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gateway(tag: &str, addr: &str) -> Gateway {
+        Gateway {
+            tag: tag.to_owned(),
+            addr: addr.to_owned(),
+        }
+    }
+
+    #[test]
+    fn gateways_missing_a_lease_are_kept_and_a_new_address_wins() {
+        let table = [gateway("gw-0", "a:1"), gateway("gw-1", "b:1")];
+        let mut live = vec![gateway("gw-1", "b:2"), gateway("gw-2", "c:1")];
+        keep_missing(&mut live, &table);
+        assert_eq!(
+            live,
+            vec![
+                gateway("gw-1", "b:2"),
+                gateway("gw-2", "c:1"),
+                gateway("gw-0", "a:1")
+            ]
+        );
     }
 }

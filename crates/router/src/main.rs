@@ -54,6 +54,8 @@ async fn run(config: Config) -> Result<(), StartupError> {
             interval: config.reconcile_interval,
             changed: changed.clone(),
             tables: tables.clone(),
+            lease_ttl: config.lease_ttl,
+            restoring_until: None,
         }
         .run(shutdown.clone()),
     );

@@ -67,7 +67,8 @@ pub struct RouterStore {
     keys: Keys,
 }
 
-// Registration: the same instance gets its tag back; otherwise the smallest free tag.
+// Registration: the same instance gets its tag back; then the tag it asks for (ARGV[6], the
+// one it held before its lease was lost) if free; otherwise the smallest free tag.
 const REGISTER: &str = r#"
 local owner = ARGV[1] .. '|'
 local value = owner .. ARGV[2]
@@ -77,6 +78,11 @@ for _, tag in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SET', ARGV[4] .. tag, value, 'PX', ARGV[3])
     return tag
   end
+end
+local preferred = ARGV[6]
+if preferred ~= '' and redis.call('SET', ARGV[4] .. preferred, value, 'NX', 'PX', ARGV[3]) then
+  redis.call('SADD', KEYS[1], preferred)
+  return preferred
 end
 for i = 0, tonumber(ARGV[5]) - 1 do
   local tag = 'gw-' .. i
@@ -157,11 +163,14 @@ impl RouterStore {
         &self.keys
     }
 
-    /// Gives `instance_id` (at `addr`) a tag and a lease of `ttl`; `None` when all tags are taken.
+    /// Gives `instance_id` (at `addr`) a tag and a lease of `ttl`: the one it holds, else
+    /// `preferred` (a valid tag, or empty) when free, else the smallest free one; `None` when
+    /// all tags are taken.
     pub async fn register(
         &self,
         instance_id: &str,
         addr: &str,
+        preferred: &str,
         ttl: Duration,
     ) -> Result<Option<String>, StoreError> {
         let args = vec![
@@ -170,6 +179,7 @@ impl RouterStore {
             millis(ttl),
             self.keys.lease_prefix.clone(),
             MAX_GATEWAYS.to_string(),
+            preferred.to_owned(),
         ];
         Ok(self
             .redis
