@@ -26,6 +26,7 @@ describe('media', () => {
     expect(uploadProblem(413, 'http_413')).toBe('uploadTooLarge');
     expect(uploadProblem(415, 'invalid_image')).toBe('uploadWrongType');
     expect(uploadProblem(429, 'quota_exceeded')).toBe('uploadQuota');
+    expect(uploadProblem(429, 'rate_limited')).toBe('uploadTooFast');
     expect(uploadProblem(0, 'network')).toBe('uploadNetwork');
     expect(uploadProblem(400, 'bad_request')).toBe('uploadFailed');
   });

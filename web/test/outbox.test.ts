@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addPending, failPending, newClientMsgId, parseOutbox, removePending, retryPending, storedStatus, toResend, type Pending } from '../src/logic/outbox';
+import { addPending, failPending, newClientMsgId, parseOutbox, removePending, retryPending, sendErrorAction, storedStatus, toResend, type Pending } from '../src/logic/outbox';
 
 const p = (id: string, created: number): Pending => ({
   client_msg_id: id,
@@ -51,5 +51,19 @@ describe('the outbox across a reload', () => {
     const good = p('w-3', 3);
     const bad = [{ ...good, kind: 'broadcast' }, { ...good, target_id: '2' }, { ...good, content: null }, { ...good, state: 'sent' }, null, 7];
     expect(parseOutbox(JSON.stringify([...bad, good]))).toEqual([good]);
+  });
+});
+
+describe('a refused send', () => {
+  it('waits for the resend when the outcome is unknown', () => {
+    expect(sendErrorAction('unavailable')).toEqual({ do: 'wait' });
+  });
+  it('goes again when the rate limit allows, never sooner than a second', () => {
+    expect(sendErrorAction('rate_limited', 3)).toEqual({ do: 'retry', afterMs: 3000 });
+    expect(sendErrorAction('rate_limited', 0.2)).toEqual({ do: 'retry', afterMs: 1000 });
+    expect(sendErrorAction('rate_limited')).toEqual({ do: 'retry', afterMs: 1000 });
+  });
+  it('fails for good otherwise', () => {
+    expect(sendErrorAction('not_friends')).toEqual({ do: 'fail' });
   });
 });

@@ -29,12 +29,14 @@ export function uploadedContent(info: FileInfo, extra: { durationMs?: number; wi
   return { type: 'file', ...common, name: info.name };
 }
 
-export type UploadProblem = 'uploadTooLarge' | 'uploadWrongType' | 'uploadQuota' | 'uploadNetwork' | 'uploadFailed';
+export type UploadProblem = 'uploadTooLarge' | 'uploadWrongType' | 'uploadTooFast' | 'uploadQuota' | 'uploadNetwork' | 'uploadFailed';
 
 /** A refused upload in plain words (the dictionary key). */
 export function uploadProblem(status: number, code: string): UploadProblem {
   if (code === 'file_too_large' || status === 413) return 'uploadTooLarge';
   if (code === 'unsupported_type' || code === 'invalid_image' || status === 415) return 'uploadWrongType';
+  // Both are 429: too many uploads in a short time, or too many bytes kept in all.
+  if (code === 'rate_limited') return 'uploadTooFast';
   if (code === 'quota_exceeded' || status === 429) return 'uploadQuota';
   if (code === 'network' || status === 0 || status === 502 || status === 503) return 'uploadNetwork';
   return 'uploadFailed';

@@ -79,3 +79,18 @@ export function parseOutbox(raw: string | null): Outbox {
       (p.state === 'sending' || p.state === 'failed'),
   );
 }
+
+/** What a refused send means for the outbox. */
+export type SendErrorAction = { do: 'wait' } | { do: 'retry'; afterMs: number } | { do: 'fail' };
+
+/**
+ * `unavailable`: maybe stored, maybe not; the resend after the next hello settles it.
+ * `rate_limited`: nothing was stored; the same send goes again once the server says it may
+ * (`retry_after_s`, at least a second), so a burst of sends arrives a little late, not failed.
+ * Anything else is final and shown on the message.
+ */
+export function sendErrorAction(code: string, retryAfterS?: number): SendErrorAction {
+  if (code === 'unavailable') return { do: 'wait' };
+  if (code === 'rate_limited') return { do: 'retry', afterMs: Math.max(1, Math.ceil(retryAfterS ?? 1)) * 1000 };
+  return { do: 'fail' };
+}

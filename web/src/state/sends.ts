@@ -3,7 +3,7 @@
 import { effect, signal } from '@preact/signals';
 import type { Content } from '../api/types';
 import { peerOf } from '../logic/conversationId';
-import { addPending, failPending, newClientMsgId, parseOutbox, retryPending, toResend, type Pending } from '../logic/outbox';
+import { addPending, failPending, newClientMsgId, parseOutbox, retryPending, sendErrorAction, toResend, type Pending } from '../logic/outbox';
 import type { ErrorFrame } from '../ws/frames';
 import { conversations, me, outbox, transmit } from './chatStore';
 
@@ -51,10 +51,16 @@ export function resendAll(): void {
 }
 
 export function onSendError(frame: ErrorFrame): void {
-  if (!frame.client_msg_id) return;
-  // `unavailable`: maybe stored, maybe not; the resend after the next hello settles it.
-  if (frame.code === 'unavailable') return;
-  outbox.value = failPending(outbox.value, frame.client_msg_id, frame.message);
+  const id = frame.client_msg_id;
+  if (!id) return;
+  const action = sendErrorAction(frame.code, frame.retry_after_s);
+  if (action.do === 'fail') outbox.value = failPending(outbox.value, id, frame.message);
+  if (action.do === 'retry') {
+    setTimeout(() => {
+      const p = outbox.value.find((x) => x.client_msg_id === id && x.state === 'sending');
+      if (p) transmitPending(p);
+    }, action.afterMs);
+  }
 }
 
 const outboxKey = (userId: number) => `chat.outbox.${userId}`;

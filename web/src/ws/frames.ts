@@ -41,7 +41,7 @@ export type AckFrame = {
   duplicate: boolean;
 };
 export type ReadAckFrame = { type: 'read_ack'; conversation_id: string; read_seq: number; unread: number };
-export type ErrorFrame = { type: 'error'; code: string; message: string; client_msg_id?: string };
+export type ErrorFrame = { type: 'error'; code: string; message: string; client_msg_id?: string; retry_after_s?: number };
 export type MessageFrame = { type: 'message'; message: ChatMessage };
 export type RecallFrame = {
   type: 'recall';
