@@ -6,13 +6,18 @@
 //! have a target directory of their own (`~/.cache/chat-cluster/fuzz-target`: their flags
 //! differ from the workspace's, and sharing would rebuild both), and each target's corpus grows
 //! in `~/.cache/chat-cluster/fuzz-corpus/<target>`, seeded from `fuzz/corpus/<target>`.
+//!
+//! `--rest` runs schemathesis (pinned, in a venv of its own in the cache) against the running
+//! stack's REST API from its OpenAPI document instead: every operation, signed in as a new
+//! user, checking that no answer is a 5xx and that every answer matches the document.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{TaskResult, fail, paths, process, tools};
+use crate::components::ports;
+use crate::{TaskResult, fail, paths, probe, process, tools};
 
 /// Every target in `fuzz/fuzz_targets/`.
 pub const TARGETS: &[&str] = &[
@@ -29,6 +34,14 @@ const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const DEFAULT_SECONDS: u64 = 60;
 /// Seconds per target in `cargo xtask test`.
 pub const TEST_SECONDS: u64 = 10;
+/// The schemathesis installed into the cache's venv.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Examples schemathesis generates per operation and phase by default.
+const REST_EXAMPLES: u32 = 20;
+/// Examples per operation and phase in `cargo xtask test`.
+pub const TEST_EXAMPLES: u32 = 10;
+/// The most one schemathesis run may take.
+const REST_BOUND: Duration = Duration::from_secs(600);
 /// How long a run may take beyond its fuzzing time (loading the corpus, the final merge)
 /// before it is stopped as hung.
 const GRACE: Duration = Duration::from_secs(120);
@@ -37,9 +50,19 @@ const GRACE: Duration = Duration::from_secs(120);
 pub fn run(args: &[String]) -> TaskResult {
     let mut seconds = DEFAULT_SECONDS;
     let mut names: Vec<&str> = Vec::new();
+    let mut api = false;
+    let mut examples = REST_EXAMPLES;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
+            "--rest" => api = true,
+            "--examples" => {
+                let value = rest.next().map(String::as_str).unwrap_or("");
+                examples = match value.parse() {
+                    Ok(n) if (1..=10_000).contains(&n) => n,
+                    _ => return fail(format!("--examples takes 1 to 10000, not `{value}`")),
+                };
+            }
             "--seconds" => {
                 let value = rest.next().map(String::as_str).unwrap_or("");
                 seconds = match value.parse() {
@@ -55,6 +78,9 @@ pub fn run(args: &[String]) -> TaskResult {
                 ));
             }
         }
+    }
+    if api {
+        return rest_api(examples);
     }
     if names.is_empty() {
         names = TARGETS.to_vec();
@@ -187,4 +213,104 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     found.sort();
     found
+}
+
+/// schemathesis, installed into a venv of its own in the cache when missing (or another
+/// version).
+fn schemathesis() -> TaskResult<PathBuf> {
+    let venv = paths::cache_dir().join("tools/schemathesis");
+    let binary = venv.join("bin/schemathesis");
+    let pinned = venv.join("pinned-version");
+    if binary.exists()
+        && fs::read_to_string(&pinned).is_ok_and(|version| version.trim() == SCHEMATHESIS_VERSION)
+    {
+        return Ok(binary);
+    }
+    println!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} into {} (about a minute)",
+        venv.display()
+    );
+    process::run(
+        "python3 -m venv",
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+    )?;
+    process::run(
+        "pip install schemathesis",
+        Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ]),
+    )?;
+    fs::write(&pinned, SCHEMATHESIS_VERSION)?;
+    Ok(binary)
+}
+
+/// Every REST operation of the running stack, from the OpenAPI document its gateways serve,
+/// through OpenResty: `examples` generated requests per operation and phase, signed in as a new
+/// user; fails on any 5xx or any answer the document does not describe.
+pub fn rest_api(examples: u32) -> TaskResult {
+    let schemathesis = schemathesis()?;
+    let document = "/api/v1/openapi.json";
+    if !probe::http_ok(ports::PUBLIC, document) {
+        return fail(format!(
+            "no OpenAPI document at http://{}{document}: start the stack (cargo xtask up)",
+            ports::PUBLIC
+        ));
+    }
+    let token = sign_up()?;
+    let base = format!("http://{}/api/v1", ports::PUBLIC);
+    let reports = paths::cache_dir().join("fuzz-rest");
+    let run = |what: &str, paths: &[&str]| -> TaskResult {
+        let mut command = Command::new(&schemathesis);
+        command
+            .arg("run")
+            .arg(format!("{base}/openapi.json"))
+            .args(["--url", &base])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", "not_a_server_error,response_schema_conformance"])
+            .args(["--max-examples", &examples.to_string()])
+            .args(["--request-timeout", "10", "--no-color"])
+            .args(["--report", "junit", "--report-dir"])
+            .arg(&reports)
+            .args(paths);
+        let status = process::status_within(what, &mut command, Some(REST_BOUND))?;
+        if !status.success() {
+            return fail(format!(
+                "{what} found failures ({status}): see its output above; JUnit reports in {}",
+                reports.display()
+            ));
+        }
+        Ok(())
+    };
+    run(
+        "schemathesis (every operation but logout)",
+        &["--exclude-path", "/auth/logout"],
+    )?;
+    // Last: it ends the session the runs are signed in with.
+    run("schemathesis (logout)", &["--include-path", "/auth/logout"])
+}
+
+/// Registers a new user and signs it in; its token.
+fn sign_up() -> TaskResult<String> {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let username = format!("fuzz-{since_epoch}-{}", std::process::id());
+    let body = serde_json::json!({"username": username, "password": "fuzz the REST API"});
+    let call = |path: &str| {
+        let answer = probe::post_json(ports::PUBLIC, path, &body.to_string());
+        match answer {
+            Some((status, body)) if (200..300).contains(&status) => Ok(body),
+            Some((status, body)) => fail(format!("POST {path} answered {status}: {body}")),
+            None => fail(format!("POST {path}: no answer from {}", ports::PUBLIC)),
+        }
+    };
+    call("/api/v1/auth/register")?;
+    let login: serde_json::Value = serde_json::from_str(&call("/api/v1/auth/login")?)
+        .map_err(|error| crate::TaskError(format!("the login answer is not JSON: {error}")))?;
+    match login["token"].as_str() {
+        Some(token) => Ok(token.to_owned()),
+        None => fail(format!("the login answer has no token: {login}")),
+    }
 }

@@ -43,8 +43,9 @@ commands:
   test      format check, clippy (-D warnings), unit tests, a short run of every
             fuzz target (10 s each), then the integration tests against the stack
             (started first when it is not running), all under cargo-nextest with a
-            bound per test (.config/nextest.toml); ends with the wall time of every
-            step and the slowest ten tests
+            bound per test (.config/nextest.toml), and a short schemathesis run of
+            the REST API; ends with the wall time of every step and the slowest ten
+            tests
               --gateways N    as for up, when the stack must be started
               --only PATTERN  the inner loop: build, stack up, then only the tests
                               whose file (binary) or name contains PATTERN, or a
@@ -62,6 +63,9 @@ commands:
             content, the seed profile's requests and fields; docs/fuzzing.md) and run
             each for a bounded time; fails naming the input that crashed a target
               cargo xtask fuzz [--seconds N] [TARGET...]   N per target (default 60)
+              cargo xtask fuzz --rest [--examples N]   instead, schemathesis against
+                the running stack's REST API from its OpenAPI document: every operation,
+                N examples each (default 20); fails on a 5xx or an undocumented answer
 
 environment:
   CHAT_CACHE_DIR   where the RocketMQ and s3s-fs builds and the run directory live

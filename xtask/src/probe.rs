@@ -54,6 +54,22 @@ pub fn http_answers(addr: &str, path: &str) -> bool {
     status_line(addr, path).is_some()
 }
 
+/// `POST path` with a JSON body over HTTP/1.0: the status and the body of the answer.
+pub fn post_json(addr: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    let mut stream = connect(addr)?;
+    let request = format!(
+        "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.get(9..12)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
 /// A service's gRPC health check at `addr` answers SERVING (via `chat-healthcheck`).
 pub fn grpc_serving(addr: &str, release: bool) -> bool {
     Command::new(paths::binary("chat-healthcheck", release))

@@ -1,6 +1,7 @@
 //! `test`: the one test command. Cheap checks first, so a formatting slip fails in seconds;
 //! a short run of every fuzz target after the unit tests (`cargo xtask fuzz`, 10 s each); the
-//! stack is brought up only for the integration and browser tests. Every test runs under cargo-nextest
+//! stack is brought up only for the integration tests, a short schemathesis run of the REST API
+//! (`cargo xtask fuzz --rest`) and the browser tests. Every test runs under cargo-nextest
 //! with a bound (`.config/nextest.toml`), the whole command under a deadline, and the end is
 //! one table of where the time went.
 
@@ -81,6 +82,7 @@ fn everything(steps: &mut Steps, options: &Options) -> TaskResult {
     steps.step("web unit tests", web::unit)?;
     steps.step("stack up", || stack::up(&debug(options)))?;
     tests(steps, "integration tests", &["--test", "*"])?;
+    steps.step("REST fuzz", || fuzz::rest_api(fuzz::TEST_EXAMPLES))?;
     steps.step("watchdog check", watchdog_check)?;
     steps.step("browser tests", || {
         web::e2e(&format!("http://{}", ports::PUBLIC))
