@@ -261,9 +261,13 @@ pub fn rest_api(examples: u32) -> TaskResult {
     let token = sign_up()?;
     let base = format!("http://{}/api/v1", ports::PUBLIC);
     let reports = paths::cache_dir().join("fuzz-rest");
+    std::fs::create_dir_all(&reports)?;
     let run = |what: &str, paths: &[&str]| -> TaskResult {
         let mut command = Command::new(&schemathesis);
         command
+            // schemathesis keeps a `.schemathesis/` cache in its working directory: not the
+            // checkout.
+            .current_dir(&reports)
             .arg("run")
             .arg(format!("{base}/openapi.json"))
             .args(["--url", &base])
