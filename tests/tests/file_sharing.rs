@@ -236,6 +236,11 @@ fn a_picture_gets_its_size_and_a_thumbnail_and_signed_addresses_for_the_browser(
     let (b, b_token) = api.new_user("fs_th_b");
     let (_, stranger) = api.new_user("fs_th_s");
     api.befriend((a, &a_token), (b, &b_token));
+    // OpenResty's log as it was before this test: only what it adds is looked at below.
+    let access_log = chat_e2e::Stack::load()
+        .run_dir
+        .join("openresty/logs/access.log");
+    let log_before = std::fs::metadata(&access_log).map_or(0, |meta| meta.len());
     let reply = upload(&api, Some(&a_token), "image", "wide.png", &png_of(800, 600));
     assert_eq!(reply.status, 201, "{reply:?}");
     let file = reply.body["file_id"].as_u64().expect("a file id");
@@ -300,12 +305,17 @@ fn a_picture_gets_its_size_and_a_thumbnail_and_signed_addresses_for_the_browser(
     recall_first(&api, &a_token, &conversation);
     assert_eq!(fetch(&api, &url).status, 404);
     // Signed addresses never reach OpenResty's log with their signature.
-    let log = std::fs::read_to_string(
-        chat_e2e::Stack::load()
-            .run_dir
-            .join("openresty/logs/access.log"),
-    )
-    .expect("OpenResty's access log");
+    // Nor one sent where no download is (by mistake, or by a fuzzer).
+    let stray = api.call(
+        "GET",
+        "/files/not-an-id/thumbnail?u=1&exp=1&sig=stray",
+        None,
+        None,
+    );
+    assert_eq!(stray.status, 400, "{stray:?}");
+    let whole = std::fs::read(&access_log).expect("OpenResty's access log");
+    let start = usize::try_from(log_before).map_or(0, |start| start.min(whole.len()));
+    let log = String::from_utf8_lossy(&whole[start..]);
     assert!(
         log.contains(&format!("/api/v1/files/{file} ")),
         "the signed downloads are in the log"
