@@ -116,6 +116,14 @@ impl<R> PendingSends<R> {
             .collect()
     }
 
+    /// When the earliest scheduled retry is due, if any is.
+    pub fn next_retry(&self) -> Option<Instant> {
+        self.by_order
+            .values()
+            .filter_map(|pending| pending.retry_at)
+            .min()
+    }
+
     /// Sends whose retry time has come, oldest first.
     pub fn due_retries(&mut self, now: Instant) -> Vec<ClientFrame> {
         self.by_order
@@ -230,6 +238,22 @@ mod tests {
         assert!(pending.retry_later("a", later, 2));
         assert!(!pending.retry_later("a", later, 2));
         assert!(!pending.retry_later("unknown", later, 2));
+    }
+
+    #[test]
+    fn the_earliest_scheduled_retry_is_when_to_wake() {
+        let now = Instant::now();
+        let mut pending = PendingSends::default();
+        assert_eq!(pending.next_retry(), None);
+        for id in ["a", "b", "c"] {
+            pending.insert(outgoing(id), (), now + Duration::from_secs(5));
+        }
+        assert_eq!(pending.next_retry(), None, "nothing scheduled yet");
+        pending.retry_later("b", now + Duration::from_millis(300), 3);
+        pending.retry_later("c", now + Duration::from_millis(100), 3);
+        assert_eq!(pending.next_retry(), Some(now + Duration::from_millis(100)));
+        pending.due_retries(now + Duration::from_millis(100));
+        assert_eq!(pending.next_retry(), Some(now + Duration::from_millis(300)));
     }
 
     #[test]

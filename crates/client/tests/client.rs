@@ -235,6 +235,46 @@ async fn unavailable_is_retried_and_other_errors_are_returned() {
     assert_eq!(error.code(), Some("forbidden"));
 }
 
+/// Found by `bench failover --fault message`: with a frame arriving more often than the
+/// client's 1 s tick, the tick was pushed away on every frame, and sends answered
+/// `unavailable` went again only once the traffic stopped (20-27 s late under load).
+#[tokio::test]
+async fn an_unavailable_send_goes_again_while_frames_keep_arriving() {
+    let mut gateway = FakeGateway::start().await;
+    let (client, mut events) = Client::connect(config(&gateway)).await.unwrap();
+    let mut session = gateway.session().await;
+    seqs_until(&mut events, resynced).await;
+    let traffic = session.push_every(Duration::from_millis(20), ServerFrame::Pong);
+
+    let sender = client.clone();
+    tokio::spawn(async move {
+        let content = Content::Text { text: "x".into() };
+        sender.send(ConversationKind::Direct, PEER, content).await
+    });
+    let ClientFrame::Send { client_msg_id, .. } = session.next_frame().await else {
+        panic!("expected a send");
+    };
+    session.push(ServerFrame::Error {
+        code: "unavailable".into(),
+        message: "message service unreachable".into(),
+        client_msg_id: Some(client_msg_id.clone()),
+        retry_after_s: None,
+    });
+    // The config's backoff waits 20-40 ms before a retry; well within a second.
+    let retry = tokio::time::timeout(Duration::from_secs(1), session.next_frame())
+        .await
+        .expect("the retry while frames keep arriving");
+    let ClientFrame::Send {
+        client_msg_id: retry,
+        ..
+    } = retry
+    else {
+        panic!("expected the retry, got {retry:?}");
+    };
+    assert_eq!(retry, client_msg_id);
+    traffic.abort();
+}
+
 #[tokio::test]
 async fn a_kick_ends_the_client_without_reconnecting() {
     let mut gateway = FakeGateway::start().await;

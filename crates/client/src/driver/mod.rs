@@ -75,6 +75,11 @@ struct Session {
     idle_timeout: Duration,
     last_received: Instant,
     last_sent: Instant,
+    /// When timeouts, retries and the heartbeat are looked at next. Kept here, not computed
+    /// afresh on every turn of the loop: a session that gets a frame more often than every
+    /// `TICK` would otherwise push the tick away for as long as traffic lasted, and sends
+    /// answered `unavailable` waited for the traffic to stop before they went again.
+    next_tick: Instant,
     /// The survey and pulls of this session; dropping the set cancels them.
     tasks: JoinSet<TaskDone>,
     pulls_in_flight: usize,
@@ -95,6 +100,7 @@ impl Session {
             idle_timeout: hello.idle_timeout,
             last_received: now,
             last_sent: now,
+            next_tick: now + TICK,
             tasks: JoinSet::new(),
             pulls_in_flight: 0,
             surveyed: false,
@@ -217,13 +223,18 @@ impl Driver {
         }
     }
 
-    /// The next tick, or sooner when a pull falls due and there is room for it.
+    /// The next tick, or sooner when a send is due to go again, or a pull falls due and there
+    /// is room for it.
     fn next_wake(&self, session: &Session) -> Instant {
-        let tick = Instant::now() + TICK;
-        match self.tracker.next_due() {
-            Some(due) if session.pulls_in_flight < MAX_PULLS => tick.min(due),
-            _ => tick,
-        }
+        let pull = self
+            .tracker
+            .next_due()
+            .filter(|_| session.pulls_in_flight < MAX_PULLS);
+        [Some(session.next_tick), self.pending.next_retry(), pull]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(session.next_tick)
     }
 
     fn on_ws(&mut self, event: Option<WsEvent>, session: &mut Session) -> Option<End> {
@@ -281,12 +292,17 @@ impl Driver {
 
     async fn on_timer(&mut self, session: &mut Session) -> Option<End> {
         let now = Instant::now();
-        self.expire_sends();
         let retries = self.pending.due_retries(now);
         Counters::add(&self.counters.resent, retries.len() as u64);
         for frame in &retries {
             session.write(frame).await;
         }
+        // A wake for a retry or a pull comes between ticks; the rest waits for the tick.
+        if now < session.next_tick {
+            return None;
+        }
+        session.next_tick = now + TICK;
+        self.expire_sends();
         if now >= session.last_received + session.idle_timeout {
             return Some(End::reconnect(format!(
                 "nothing from the server for {:?}",

@@ -391,6 +391,17 @@ impl FakeSession {
         let _ = self.out.send(Out::Frame(frame));
     }
 
+    /// Pushes `frame` every `every` until the session ends: traffic that keeps the client's
+    /// loop busy.
+    pub fn push_every(&self, every: Duration, frame: ServerFrame) -> tokio::task::JoinHandle<()> {
+        let out = self.out.clone();
+        tokio::spawn(async move {
+            while out.send(Out::Frame(frame.clone())).is_ok() {
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
     pub fn push_message(&self, message: ChatMessage) {
         self.push(ServerFrame::Message { message });
     }
