@@ -55,8 +55,12 @@ describe('the outbox across a reload', () => {
 });
 
 describe('a refused send', () => {
-  it('waits for the resend when the outcome is unknown', () => {
-    expect(sendErrorAction('unavailable')).toEqual({ do: 'wait' });
+  it('goes again with a growing wait when the outcome is unknown', () => {
+    expect(sendErrorAction('unavailable')).toEqual({ do: 'retry', afterMs: 250 });
+    expect(sendErrorAction('unavailable', undefined, 1)).toEqual({ do: 'retry', afterMs: 500 });
+    expect(sendErrorAction('unavailable', undefined, 4)).toEqual({ do: 'retry', afterMs: 4000 });
+    expect(sendErrorAction('unavailable', undefined, 5)).toEqual({ do: 'retry', afterMs: 5000 });
+    expect(sendErrorAction('unavailable', undefined, 60)).toEqual({ do: 'retry', afterMs: 5000 });
   });
   it('goes again when the rate limit allows, never sooner than a second', () => {
     expect(sendErrorAction('rate_limited', 3)).toEqual({ do: 'retry', afterMs: 3000 });

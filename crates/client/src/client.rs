@@ -68,7 +68,9 @@ pub struct Config {
     /// How long a seq gap may wait for late pushes before it is pulled.
     pub gap_grace: Duration,
     /// How often a send answered `unavailable` (or `rate_limited`, after the wait the server
-    /// names) is tried again with the same id.
+    /// names) is tried again with the same id. `unavailable` is retried after `backoff`'s
+    /// wait for the attempt (doubling up to its cap), so the default rides out a restart of
+    /// the message service (a few seconds) without failing the send.
     pub unavailable_retries: u32,
 }
 
@@ -86,7 +88,8 @@ impl Config {
             send_timeout: Duration::from_secs(30),
             rest_timeout: crate::rest::DEFAULT_TIMEOUT,
             gap_grace: Duration::from_millis(250),
-            unavailable_retries: 3,
+            // 50 ms doubling to the 3 s cap: 9-18 s of retries in all.
+            unavailable_retries: 10,
         }
     }
 }

@@ -86,6 +86,14 @@ impl<R> PendingSends<R> {
         Some((pending.outgoing, pending.reply))
     }
 
+    /// How many times the send was scheduled to go again (0 for an unknown id).
+    pub fn retries(&self, client_msg_id: &str) -> u32 {
+        self.order_of
+            .get(client_msg_id)
+            .and_then(|order| self.by_order.get(order))
+            .map_or(0, |pending| pending.retries)
+    }
+
     /// Schedules a send again at `at` unless it was retried `max_retries` times already;
     /// false when it was not (the caller should get the error).
     pub fn retry_later(&mut self, client_msg_id: &str, at: Instant, max_retries: u32) -> bool {
@@ -231,7 +239,13 @@ mod tests {
         let later = now + Duration::from_millis(200);
         let mut pending = PendingSends::default();
         pending.insert(outgoing("a"), (), now + Duration::from_secs(5));
+        assert_eq!(pending.retries("a"), 0);
         assert!(pending.retry_later("a", later, 2));
+        assert_eq!(
+            pending.retries("a"),
+            1,
+            "the backoff exponent of the next wait"
+        );
         assert!(pending.due_retries(now).is_empty());
         assert_eq!(ids(&pending.due_retries(later)), ["a"]);
         assert!(pending.due_retries(later).is_empty(), "sent once per retry");

@@ -81,16 +81,22 @@ export function parseOutbox(raw: string | null): Outbox {
 }
 
 /** What a refused send means for the outbox. */
-export type SendErrorAction = { do: 'wait' } | { do: 'retry'; afterMs: number } | { do: 'fail' };
+export type SendErrorAction = { do: 'retry'; afterMs: number } | { do: 'fail' };
+
+/** The longest wait between two tries of a send answered `unavailable`. */
+const UNAVAILABLE_MAX_MS = 5000;
 
 /**
- * `unavailable`: maybe stored, maybe not; the resend after the next hello settles it.
+ * `unavailable`: maybe stored, maybe not; the same send goes again (the server stores it once
+ * and answers `duplicate` if it was), after 250 ms doubling up to 5 s with each `attempt` (0 for
+ * the first refusal), for as long as it shows as sending: a restarting message service answers
+ * `unavailable` for a few seconds while the WebSocket stays open, so no hello would resend it.
  * `rate_limited`: nothing was stored; the same send goes again once the server says it may
  * (`retry_after_s`, at least a second), so a burst of sends arrives a little late, not failed.
  * Anything else is final and shown on the message.
  */
-export function sendErrorAction(code: string, retryAfterS?: number): SendErrorAction {
-  if (code === 'unavailable') return { do: 'wait' };
+export function sendErrorAction(code: string, retryAfterS?: number, attempt = 0): SendErrorAction {
+  if (code === 'unavailable') return { do: 'retry', afterMs: Math.min(UNAVAILABLE_MAX_MS, 250 * 2 ** Math.min(attempt, 5)) };
   if (code === 'rate_limited') return { do: 'retry', afterMs: Math.max(1, Math.ceil(retryAfterS ?? 1)) * 1000 };
   return { do: 'fail' };
 }

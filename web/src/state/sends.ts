@@ -50,15 +50,24 @@ export function resendAll(): void {
   for (const p of toResend(outbox.value)) transmitPending(p);
 }
 
+/** Refusals of each unacked send so far: the exponent of its next wait. */
+const refusals = new Map<string, number>();
+
 export function onSendError(frame: ErrorFrame): void {
   const id = frame.client_msg_id;
   if (!id) return;
-  const action = sendErrorAction(frame.code, frame.retry_after_s);
-  if (action.do === 'fail') outbox.value = failPending(outbox.value, id, frame.message);
+  const attempt = refusals.get(id) ?? 0;
+  const action = sendErrorAction(frame.code, frame.retry_after_s, attempt);
+  if (action.do === 'fail') {
+    refusals.delete(id);
+    outbox.value = failPending(outbox.value, id, frame.message);
+  }
   if (action.do === 'retry') {
+    refusals.set(id, attempt + 1);
     setTimeout(() => {
       const p = outbox.value.find((x) => x.client_msg_id === id && x.state === 'sending');
       if (p) transmitPending(p);
+      else refusals.delete(id); // acked (or failed) meanwhile
     }, action.afterMs);
   }
 }

@@ -150,9 +150,11 @@ impl Driver {
         retry_after_s: Option<u64>,
     ) {
         // Unavailable: the outcome is unknown, so the same send goes again (idempotent on its
-        // id) after a backoff. Rate limited: it goes again when the server said it would take it.
+        // id) after a backoff that grows with each attempt. Rate limited: it goes again when
+        // the server said it would take it.
+        let attempt = self.pending.retries(client_msg_id);
         let retry_in = match (code.as_str(), retry_after_s) {
-            ("unavailable", _) => Some(self.config.backoff.delay(1, random_unit())),
+            ("unavailable", _) => Some(self.config.backoff.delay(attempt, random_unit())),
             ("rate_limited", Some(seconds)) => Some(Duration::from_secs(seconds)),
             _ => None,
         };
