@@ -14,12 +14,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chat_common::lua::Script;
 use chat_common::online::{OnlineLookup, presence_prefix};
 use chat_proto::account as pb;
 use chat_proto::common::UserProfile;
 use chat_proto::push::PresenceChange;
 use chat_proto::push::push::Payload;
-use fred::prelude::{LuaInterface, Pool, SetsInterface};
+use fred::prelude::{Pool, SetsInterface};
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
 
 use crate::accounts::now_ms;
@@ -30,7 +31,8 @@ use crate::store::users::statement;
 /// Applies a report: ARGV = prefix, source, alive ms, then (user, sessions) pairs. Returns
 /// `known` or `unknown` (whether the source was alive before), then the users who came online
 /// (`+id`) or went offline (`-id`) with it.
-const REPORT: &str = r"
+static REPORT: Script = Script::new(
+    r"
 local p, source = ARGV[1], ARGV[2]
 local alive = p .. 'source:' .. source .. ':alive'
 local out = {'known'}
@@ -60,11 +62,13 @@ for i = 4, #ARGV - 1, 2 do
   end
 end
 return out
-";
+",
+);
 
 /// Takes up to ARGV[3] users of a source that is no longer alive; returns `done` or `more`,
 /// then the users who went offline (`-id`). A live source is left alone (`alive`).
-const SWEEP: &str = r"
+static SWEEP: Script = Script::new(
+    r"
 local p, source = ARGV[1], ARGV[2]
 if redis.call('EXISTS', p .. 'source:' .. source .. ':alive') == 1 then return {'alive'} end
 local members = p .. 'source:' .. source .. ':users'
@@ -80,7 +84,8 @@ if redis.call('SCARD', members) == 0 then
   out[1] = 'done'
 end
 return out
-";
+",
+);
 
 /// Users swept from a dead source per script call (bounded time inside Redis).
 const SWEEP_BATCH: u32 = 500;
@@ -159,7 +164,7 @@ impl Presence {
                 args.push(change.user_id.to_string());
                 args.push(change.sessions.to_string());
             }
-            let entries: Vec<String> = self.redis.eval(REPORT, Vec::<String>::new(), args).await?;
+            let entries: Vec<String> = REPORT.run(&self.redis, Vec::<String>::new(), args).await?;
             let Some((state, changes)) = entries.split_first() else {
                 return Err(AccountError::Internal(
                     "the presence script answered nothing".into(),
@@ -182,7 +187,7 @@ impl Presence {
             loop {
                 let args = vec![self.prefix.clone(), source.clone(), SWEEP_BATCH.to_string()];
                 let entries: Vec<String> =
-                    self.redis.eval(SWEEP, Vec::<String>::new(), args).await?;
+                    SWEEP.run(&self.redis, Vec::<String>::new(), args).await?;
                 let Some((state, users)) = entries.split_first() else {
                     break;
                 };

@@ -3,38 +3,34 @@
 //! them here. A user is online while `<prefix>user:<id>` exists (a hash with one field per
 //! gateway process holding a session of theirs).
 
-use fred::prelude::{LuaInterface, Pool};
+use fred::prelude::Pool;
+
+use crate::lua::Script;
 
 /// The key prefix of a cluster's presence keys.
 pub fn presence_prefix(cluster: &str) -> String {
     format!("{cluster}:presence:")
 }
 
-/// Which of ARGV[2..] are online (1) or not (0); ARGV[1] is the prefix. One round trip for
-/// any number of users.
-const ONLINE: &str = r"
-local out = {}
-for i = 2, #ARGV do
-  out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
-end
-return out
-";
-
-/// As [`ONLINE`], but answers nothing (an empty array) while presence is being rebuilt: no
-/// gateway has reported since Redis lost the keys (`sources` is missing), or the account
-/// service saw that happen less than a heartbeat ago (`rebuilding`) and the gateways are still
-/// announcing their users again. A user missing then is not known to be offline.
-const ONLINE_UNLESS_REBUILDING: &str = r"
-if redis.call('EXISTS', ARGV[1] .. 'sources') == 0
-  or redis.call('EXISTS', ARGV[1] .. 'rebuilding') == 1 then
+/// Which of ARGV[3..] are online (1) or not (0); ARGV[1] is the prefix. One round trip for
+/// any number of users. With ARGV[2] = "1" it answers nothing (an empty array) while presence
+/// is being rebuilt: no gateway has reported since Redis lost the keys (`sources` is missing),
+/// or the account service saw that happen less than a heartbeat ago (`rebuilding`) and the
+/// gateways are still announcing their users again. A user missing then is not known to be
+/// offline.
+static ONLINE: Script = Script::new(
+    r"
+if ARGV[2] == '1' and (redis.call('EXISTS', ARGV[1] .. 'sources') == 0
+  or redis.call('EXISTS', ARGV[1] .. 'rebuilding') == 1) then
   return {}
 end
 local out = {}
-for i = 2, #ARGV do
-  out[i - 1] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
+for i = 3, #ARGV do
+  out[i - 2] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
 end
 return out
-";
+",
+);
 
 /// Reads presence for one cluster.
 #[derive(Clone)]
@@ -56,7 +52,7 @@ impl OnlineLookup {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let flags = self.run(ONLINE, users).await?;
+        let flags = self.run(false, users).await?;
         Ok(flags.into_iter().map(|flag| flag == 1).collect())
     }
 
@@ -69,17 +65,22 @@ impl OnlineLookup {
         if users.is_empty() {
             return Ok(Some(Vec::new()));
         }
-        let flags = self.run(ONLINE_UNLESS_REBUILDING, users).await?;
+        let flags = self.run(true, users).await?;
         if flags.len() != users.len() {
             return Ok(None);
         }
         Ok(Some(flags.into_iter().map(|flag| flag == 1).collect()))
     }
 
-    async fn run(&self, script: &str, users: &[u64]) -> Result<Vec<i64>, fred::error::Error> {
-        let mut args = Vec::with_capacity(users.len() + 1);
+    async fn run(
+        &self,
+        unless_rebuilding: bool,
+        users: &[u64],
+    ) -> Result<Vec<i64>, fred::error::Error> {
+        let mut args = Vec::with_capacity(users.len() + 2);
         args.push(self.prefix.clone());
+        args.push(if unless_rebuilding { "1" } else { "0" }.to_owned());
         args.extend(users.iter().map(u64::to_string));
-        self.redis.eval(script, Vec::<String>::new(), args).await
+        ONLINE.run(&self.redis, Vec::<String>::new(), args).await
     }
 }
