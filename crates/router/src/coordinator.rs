@@ -87,11 +87,8 @@ impl Coordinator {
         }
         if self
             .restoring_until
-            .is_some_and(|until| Instant::now() >= until)
+            .is_some_and(|until| Instant::now() < until)
         {
-            self.restoring_until = None;
-        }
-        if self.restoring_until.is_some() {
             keep_missing(&mut live, current.gateways());
         }
         // Rebalancing a balanced table over the same gateways changes nothing, so equality
