@@ -30,11 +30,16 @@ pub fn page(reports: &[Report]) -> String {
          ended on purpose. The goal (issue 19) is both recoveries within 10 s, nothing lost, no \
          re-login.\n\n",
     );
-    let Some((first, _)) = runs.first() else {
+    let Some((first, first_recovery)) = runs.first() else {
         out.push_str("No runs yet.\n");
         return out;
     };
-    let _ = writeln!(out, "{}\n", provenance(first));
+    // Every run's load line names its own fault; the page's names the row's.
+    let shared = provenance(first).replace(
+        &format!("fault `{}`", first_recovery.fault),
+        "the row's fault",
+    );
+    let _ = writeln!(out, "{shared}\n");
     let header = [
         "fault",
         "component",
@@ -123,6 +128,7 @@ mod tests {
         let mut report = crate::report::fixture::report();
         report.scenario = "failover".into();
         report.started_at_ms = started_at_ms;
+        report.load = format!("open loop at 1000 sends/s, fault `{fault}` 5 s into the window");
         report.recovery = Some(Recovery {
             fault: fault.into(),
             component: fault.into(),
@@ -152,5 +158,15 @@ mod tests {
         assert_eq!(rows.len(), 2, "{page}");
         assert!(rows[0].starts_with("| `broker` | broker | 2.00 s | 3.50 s | 4.00 s |"));
         assert!(rows[1].contains("| **12.50 s** |"), "{page}");
+    }
+
+    #[test]
+    fn the_shared_load_line_names_no_one_runs_fault() {
+        let page = page(&[run("broker", 1_000, 4.0), run("router", 2_000, 1.0)]);
+        assert!(
+            page.contains("the row's fault 5 s into the window"),
+            "{page}"
+        );
+        assert!(!page.contains("fault `broker`"), "{page}");
     }
 }

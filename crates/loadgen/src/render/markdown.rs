@@ -271,6 +271,14 @@ pub fn readme(reports: &[Report]) -> String {
              ![{0}: latency and throughput per second]({0}.svg)\n",
             report.scenario
         );
+        if report.scenario == "failover" {
+            // The single-fault run above is the latest `--fault`; the table of every fault,
+            // each run on its own, is a page of its own.
+            out.push_str(
+                "Every fault (gateway, router, message, account, broker, name server, Redis \
+                 flush), side by side: [failover-faults.md](failover-faults.md).\n\n",
+            );
+        }
     }
     out
 }

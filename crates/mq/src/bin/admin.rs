@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,11 @@ enum Command {
         /// Read and write queues per broker.
         #[arg(long, default_value_t = 4)]
         queues: u32,
+        /// How long to wait for a master broker to be registered with the name server. A
+        /// restarted name server learns of the brokers only at their next registration (every
+        /// 30 s), so right after its restart it knows none.
+        #[arg(long, default_value = "45s", value_parser = chat_common::flags::parse_duration)]
+        wait: Duration,
     },
 }
 
@@ -61,10 +67,20 @@ async fn run(command: Command) -> Result<String, String> {
         namesrv,
         cluster,
         queues,
+        wait,
     } = command;
     let topic = chat_mq::naming::push_topic(&cluster);
     let mq = chat_mq::MqRuntime::start().map_err(|error| error.to_string())?;
-    let outcome = chat_mq::admin::ensure_topic(&mq, &namesrv, &topic, queues).await;
+    let deadline = Instant::now() + wait;
+    let outcome = loop {
+        match chat_mq::admin::ensure_topic(&mq, &namesrv, &topic, queues).await {
+            Err(chat_mq::MqError::NoBroker(_)) if Instant::now() < deadline => {
+                eprintln!("chat-mq-admin: no master broker registered with {namesrv} yet; waiting");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            outcome => break outcome,
+        }
+    };
     mq.shutdown().await;
     let brokers = outcome.map_err(|error| error.to_string())?;
     Ok(format!(
