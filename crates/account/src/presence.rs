@@ -14,13 +14,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chat_common::lua::Script;
 use chat_common::online::{OnlineLookup, presence_prefix};
 use chat_proto::account as pb;
 use chat_proto::common::UserProfile;
 use chat_proto::push::PresenceChange;
 use chat_proto::push::push::Payload;
-use fred::prelude::{Pool, SetsInterface};
+use fred::prelude::{LuaInterface, Pool, SetsInterface};
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Value};
 
 use crate::accounts::now_ms;
@@ -31,8 +30,7 @@ use crate::store::users::statement;
 /// Applies a report: ARGV = prefix, source, alive ms, then (user, sessions) pairs. Returns
 /// `known` or `unknown` (whether the source was alive before), then the users who came online
 /// (`+id`) or went offline (`-id`) with it.
-static REPORT: Script = Script::new(
-    r"
+const REPORT: &str = r"
 local p, source = ARGV[1], ARGV[2]
 local alive = p .. 'source:' .. source .. ':alive'
 local out = {'known'}
@@ -62,13 +60,11 @@ for i = 4, #ARGV - 1, 2 do
   end
 end
 return out
-",
-);
+";
 
 /// Takes up to ARGV[3] users of a source that is no longer alive; returns `done` or `more`,
 /// then the users who went offline (`-id`). A live source is left alone (`alive`).
-static SWEEP: Script = Script::new(
-    r"
+const SWEEP: &str = r"
 local p, source = ARGV[1], ARGV[2]
 if redis.call('EXISTS', p .. 'source:' .. source .. ':alive') == 1 then return {'alive'} end
 local members = p .. 'source:' .. source .. ':users'
@@ -84,8 +80,7 @@ if redis.call('SCARD', members) == 0 then
   out[1] = 'done'
 end
 return out
-",
-);
+";
 
 /// Users swept from a dead source per script call (bounded time inside Redis).
 const SWEEP_BATCH: u32 = 500;
@@ -164,7 +159,7 @@ impl Presence {
                 args.push(change.user_id.to_string());
                 args.push(change.sessions.to_string());
             }
-            let entries: Vec<String> = REPORT.run(&self.redis, Vec::<String>::new(), args).await?;
+            let entries: Vec<String> = self.redis.eval(REPORT, Vec::<String>::new(), args).await?;
             let Some((state, changes)) = entries.split_first() else {
                 return Err(AccountError::Internal(
                     "the presence script answered nothing".into(),
@@ -187,7 +182,7 @@ impl Presence {
             loop {
                 let args = vec![self.prefix.clone(), source.clone(), SWEEP_BATCH.to_string()];
                 let entries: Vec<String> =
-                    SWEEP.run(&self.redis, Vec::<String>::new(), args).await?;
+                    self.redis.eval(SWEEP, Vec::<String>::new(), args).await?;
                 let Some((state, users)) = entries.split_first() else {
                     break;
                 };

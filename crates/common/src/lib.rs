@@ -13,8 +13,6 @@ pub mod hex;
 pub mod host;
 pub mod instance;
 pub mod internal;
-#[cfg(feature = "redis")]
-pub mod lua;
 #[cfg(feature = "mysql")]
 pub mod mysql;
 #[cfg(feature = "redis")]

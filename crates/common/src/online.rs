@@ -3,9 +3,7 @@
 //! them here. A user is online while `<prefix>user:<id>` exists (a hash with one field per
 //! gateway process holding a session of theirs).
 
-use fred::prelude::Pool;
-
-use crate::lua::Script;
+use fred::prelude::{LuaInterface, Pool};
 
 /// The key prefix of a cluster's presence keys.
 pub fn presence_prefix(cluster: &str) -> String {
@@ -18,8 +16,7 @@ pub fn presence_prefix(cluster: &str) -> String {
 /// or the account service saw that happen less than a heartbeat ago (`rebuilding`) and the
 /// gateways are still announcing their users again. A user missing then is not known to be
 /// offline.
-static ONLINE: Script = Script::new(
-    r"
+const ONLINE: &str = r"
 if ARGV[2] == '1' and (redis.call('EXISTS', ARGV[1] .. 'sources') == 0
   or redis.call('EXISTS', ARGV[1] .. 'rebuilding') == 1) then
   return {}
@@ -29,8 +26,7 @@ for i = 3, #ARGV do
   out[i - 2] = redis.call('EXISTS', ARGV[1] .. 'user:' .. ARGV[i])
 end
 return out
-",
-);
+";
 
 /// Reads presence for one cluster.
 #[derive(Clone)]
@@ -81,6 +77,6 @@ impl OnlineLookup {
         args.push(self.prefix.clone());
         args.push(if unless_rebuilding { "1" } else { "0" }.to_owned());
         args.extend(users.iter().map(u64::to_string));
-        ONLINE.run(&self.redis, Vec::<String>::new(), args).await
+        self.redis.eval(ONLINE, Vec::<String>::new(), args).await
     }
 }

@@ -11,11 +11,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use fred::prelude::Pool;
+use fred::prelude::{LuaInterface, Pool};
 
 use crate::ServiceError;
 use crate::flags::parse_duration;
-use crate::lua::Script;
 use crate::throttle::Throttle;
 
 /// `count` requests per `period`, of which all `count` may come at once after a quiet spell.
@@ -93,8 +92,7 @@ pub fn parse_limit(text: &str) -> Result<Option<Rate>, String> {
 /// interval (period / count). Allowed only when every limit allows; then each key moves one
 /// interval on and expires when it would be back to "quiet". Answers 0 when allowed, else the
 /// microseconds until the tightest limit allows again.
-static CHECK: Script = Script::new(
-    r"
+const CHECK: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local wait = 0
@@ -121,8 +119,7 @@ for i, key in ipairs(KEYS) do
   redis.call('SET', key, string.format('%.0f', tats[i]), 'PX', ttl_ms)
 end
 return 0
-",
-);
+";
 
 /// How long a check waits for Redis before allowing the request: while Redis is away (or
 /// reconnecting, when commands queue) a request must not wait on it.
@@ -170,15 +167,17 @@ impl RateLimiter {
                 ]
             })
             .collect();
-        let answer =
-            tokio::time::timeout(REDIS_WAIT, CHECK.run::<i64, _, _>(&self.redis, keys, args))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(fred::error::Error::new(
-                        fred::error::ErrorKind::Timeout,
-                        format!("no answer within {REDIS_WAIT:?}"),
-                    ))
-                });
+        let answer = tokio::time::timeout(
+            REDIS_WAIT,
+            self.redis.eval::<i64, _, _, _>(CHECK, keys, args),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(fred::error::Error::new(
+                fred::error::ErrorKind::Timeout,
+                format!("no answer within {REDIS_WAIT:?}"),
+            ))
+        });
         match answer {
             Ok(wait_us) if wait_us > 0 => {
                 metrics::counter!("chat_rate_limited_total").increment(1);

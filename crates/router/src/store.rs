@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-use chat_common::lua::Script;
 use chat_proto::router as pb;
 use chat_routing::{Gateway, SlotTable, TableError};
 use fred::bytes::Bytes;
-use fred::prelude::{KeysInterface, Pool};
+use fred::prelude::{KeysInterface, LuaInterface, Pool};
 use prost::Message as _;
 
 /// The router's Redis keys, all under `<cluster>:router:`.
@@ -70,8 +69,7 @@ pub struct RouterStore {
 
 // Registration: the same instance gets its tag back; then the tag it asks for (ARGV[6], the
 // one it held before its lease was lost) if free; otherwise the smallest free tag.
-static REGISTER: Script = Script::new(
-    r#"
+const REGISTER: &str = r#"
 local owner = ARGV[1] .. '|'
 local value = owner .. ARGV[2]
 for _, tag in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -94,12 +92,10 @@ for i = 0, tonumber(ARGV[5]) - 1 do
   end
 end
 return false
-"#,
-);
+"#;
 
 // Renews (ARGV[2] = ttl) or, with ARGV[2] = 0, releases a lease, only for its holder.
-static RENEW_OR_RELEASE: Script = Script::new(
-    r#"
+const RENEW_OR_RELEASE: &str = r#"
 local held = redis.call('GET', KEYS[1])
 local owner = ARGV[1] .. '|'
 if not held or string.sub(held, 1, #owner) ~= owner then return 0 end
@@ -110,12 +106,10 @@ else
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 1
-"#,
-);
+"#;
 
 // The live leases as {tag, value, ...}; forgets tags whose lease expired.
-static LIVE: Script = Script::new(
-    r#"
+const LIVE: &str = r#"
 local out = {}
 for _, tag in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local held = redis.call('GET', ARGV[1] .. tag)
@@ -127,12 +121,10 @@ for _, tag in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return out
-"#,
-);
+"#;
 
 // Takes or keeps the leader lease.
-static LEAD: Script = Script::new(
-    r#"
+const LEAD: &str = r#"
 local leader = redis.call('GET', KEYS[1])
 if leader == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -140,13 +132,11 @@ if leader == ARGV[1] then
 end
 if not leader and redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
-"#,
-);
+"#;
 
 // Writes a table only for the current leader and only over the epoch it was computed from
 // (fencing: a deposed leader, or one working from an old table, cannot overwrite).
-static PUBLISH: Script = Script::new(
-    r#"
+const PUBLISH: &str = r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local epoch = redis.call('GET', KEYS[3]) or '0'
 if epoch ~= ARGV[2] then return -1 end
@@ -154,8 +144,7 @@ redis.call('SET', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('PUBLISH', ARGV[5], ARGV[3])
 return 1
-"#,
-);
+"#;
 
 fn millis(duration: Duration) -> String {
     duration.as_millis().to_string()
@@ -192,8 +181,9 @@ impl RouterStore {
             MAX_GATEWAYS.to_string(),
             preferred.to_owned(),
         ];
-        Ok(REGISTER
-            .run(&self.redis, vec![self.keys.tags.clone()], args)
+        Ok(self
+            .redis
+            .eval(REGISTER, vec![self.keys.tags.clone()], args)
             .await?)
     }
 
@@ -223,15 +213,16 @@ impl RouterStore {
             self.keys.tags.clone(),
         ];
         let args = vec![instance_id.to_owned(), ttl.to_owned(), tag.to_owned()];
-        let done: i64 = RENEW_OR_RELEASE.run(&self.redis, keys, args).await?;
+        let done: i64 = self.redis.eval(RENEW_OR_RELEASE, keys, args).await?;
         Ok(done == 1)
     }
 
     /// The gateways whose leases are live.
     pub async fn live_gateways(&self) -> Result<Vec<Gateway>, StoreError> {
-        let flat: Vec<String> = LIVE
-            .run(
-                &self.redis,
+        let flat: Vec<String> = self
+            .redis
+            .eval(
+                LIVE,
                 vec![self.keys.tags.clone()],
                 vec![self.keys.lease_prefix.clone()],
             )
@@ -251,9 +242,10 @@ impl RouterStore {
 
     /// Takes or keeps the leader lease for `router_id`; true while it leads.
     pub async fn lead(&self, router_id: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let led: i64 = LEAD
-            .run(
-                &self.redis,
+        let led: i64 = self
+            .redis
+            .eval(
+                LEAD,
                 vec![self.keys.leader.clone()],
                 vec![router_id.to_owned(), millis(ttl)],
             )
@@ -263,12 +255,12 @@ impl RouterStore {
 
     /// Gives up the leader lease (clean shutdown), if `router_id` holds it.
     pub async fn resign(&self, router_id: &str) -> Result<(), StoreError> {
-        static RESIGN: Script = Script::new(
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1",
-        );
-        let _: i64 = RESIGN
-            .run(
-                &self.redis,
+        const RESIGN: &str =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1";
+        let _: i64 = self
+            .redis
+            .eval(
+                RESIGN,
                 vec![self.keys.leader.clone()],
                 vec![router_id.to_owned()],
             )
@@ -312,7 +304,7 @@ impl RouterStore {
             Bytes::from(table.to_proto().encode_to_vec()).into(),
             self.keys.table_channel.clone().into(),
         ];
-        let outcome: i64 = PUBLISH.run(&self.redis, keys, args).await?;
+        let outcome: i64 = self.redis.eval(PUBLISH, keys, args).await?;
         Ok(match outcome {
             1 => Publish::Published,
             0 => Publish::NotLeader,
