@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { scrollToTopCollecting } from './messageScroll.mjs';
-import { eventually, launch, openUser, rest, restBefriend, restUser, signIn, tid, visible } from './helpers.mjs';
+import { eventually, friendsInChat, launch, tid, visible } from './helpers.mjs';
 import { gatewayOf, stack, stackUp, tableSettled } from './stack.mjs';
 
 const run = Date.now().toString(36);
@@ -45,22 +45,10 @@ after(async () => {
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('kill -9 of the reader gateway: banner, recovery without reload, every message once', { timeout: TEST_MS }, async () => {
-  const [a, b] = await Promise.all([restUser(`ka_${run}`), restUser(`kb_${run}`)]);
-  await restBefriend(a, b);
-  const conversation = a.id < b.id ? `d:${a.id}:${b.id}` : `d:${b.id}:${a.id}`;
-  // A conversation is listed once it has a message.
-  await rest('POST', '/messages', { token: a.token, body: { kind: 'direct', target_id: b.id, client_msg_id: `k0-${run}`, content: { type: 'text', text: 'start' } } });
-  const [ua, ub] = [await openUser(browser), await openUser(browser)];
   // Console errors with where they came from (the helpers keep the text only).
   const consoleErrors = [];
-  for (const u of [ua, ub]) u.page.on('console', (m) => m.type() === 'error' && consoleErrors.push({ text: m.text(), url: m.location().url }));
-  await signIn(ua.page, a.username, a.password);
-  await signIn(ub.page, b.username, b.password);
-  for (const u of [ua, ub]) {
-    const item = await visible(u.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversation}"]`), 'the conversation');
-    await item.click();
-    await visible(tid(u.page, 'chat-view'), 'the chat');
-  }
+  const { b, ua, ub } = await friendsInChat(browser, 'k', run, (u) =>
+    u.page.on('console', (m) => m.type() === 'error' && consoleErrors.push({ text: m.text(), url: m.location().url })));
 
   let sent = 0;
   const say = async () => {

@@ -124,3 +124,28 @@ export async function restBefriend(a, b) {
   const { request } = await rest('POST', '/friends/requests', { token: a.token, body: { to_user_id: b.id } });
   await rest('POST', `/friends/requests/${request.request_id}/accept`, { token: b.token });
 }
+
+/** Opens a conversation from the list and waits for its chat view. */
+export async function openConversation(page, conversation) {
+  const item = await visible(page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversation}"]`), 'the conversation');
+  await item.click();
+  await visible(tid(page, 'chat-view'), 'the chat');
+}
+
+/**
+ * Two new friends, `${tag}a_${run}` and `${tag}b_${run}`, whose conversation has A's message
+ * 'start' (a conversation is listed once it has one), each signed in on a page of their own with
+ * it open: { a, b, conversation, ua, ub }. `watch(u)` runs on each page before it signs in.
+ */
+export async function friendsInChat(browser, tag, run, watch = () => {}) {
+  const [a, b] = await Promise.all([restUser(`${tag}a_${run}`), restUser(`${tag}b_${run}`)]);
+  await restBefriend(a, b);
+  const conversation = a.id < b.id ? `d:${a.id}:${b.id}` : `d:${b.id}:${a.id}`;
+  await rest('POST', '/messages', { token: a.token, body: { kind: 'direct', target_id: b.id, client_msg_id: `${tag}0-${run}`, content: { type: 'text', text: 'start' } } });
+  const [ua, ub] = [await openUser(browser), await openUser(browser)];
+  for (const u of [ua, ub]) watch(u);
+  await signIn(ua.page, a.username, a.password);
+  await signIn(ub.page, b.username, b.password);
+  for (const u of [ua, ub]) await openConversation(u.page, conversation);
+  return { a, b, conversation, ua, ub };
+}

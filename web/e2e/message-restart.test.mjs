@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { scrollToTopCollecting } from './messageScroll.mjs';
-import { eventually, launch, openUser, rest, restBefriend, restUser, shot, signIn, tid, visible } from './helpers.mjs';
+import { eventually, friendsInChat, launch, shot, tid, visible } from './helpers.mjs';
 import { stackUp } from './stack.mjs';
 
 const run = Date.now().toString(36);
@@ -36,18 +36,7 @@ after(async () => {
 }, { timeout: FILE_MS });
 
 test('kill -9 of the message service: sends made meanwhile go again by themselves, each once', { timeout: TEST_MS }, async () => {
-  const [a, b] = await Promise.all([restUser(`ma_${run}`), restUser(`mb_${run}`)]);
-  await restBefriend(a, b);
-  const conversation = a.id < b.id ? `d:${a.id}:${b.id}` : `d:${b.id}:${a.id}`;
-  await rest('POST', '/messages', { token: a.token, body: { kind: 'direct', target_id: b.id, client_msg_id: `m0-${run}`, content: { type: 'text', text: 'start' } } });
-  const [ua, ub] = [await openUser(browser), await openUser(browser)];
-  await signIn(ua.page, a.username, a.password);
-  await signIn(ub.page, b.username, b.password);
-  for (const u of [ua, ub]) {
-    const item = await visible(u.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversation}"]`), 'the conversation');
-    await item.click();
-    await visible(tid(u.page, 'chat-view'), 'the chat');
-  }
+  const { ua, ub } = await friendsInChat(browser, 'm', run);
   let sent = 0;
   const say = async () => {
     sent += 1;

@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use chat_client::wire::frames::close;
-use chat_client::wire::{ClientFrame, Content, ConversationKind, ServerFrame};
+use chat_client::wire::{ClientFrame, ConversationKind, ServerFrame};
 use chat_client::{Backoff, Client, ClientError, Config, Event, Events};
 use serde_json::json;
 use support::{CONVERSATION, FakeGateway, ME, PEER, TOKEN};
@@ -147,27 +147,14 @@ async fn an_unacked_send_goes_again_with_the_same_id_after_a_reconnect() {
     let mut first = gateway.session().await;
     seqs_until(&mut events, resynced).await;
 
-    let sender = client.clone();
-    let send = tokio::spawn(async move {
-        sender
-            .send_text(ConversationKind::Direct, PEER, "hello")
-            .await
-    });
-    let ClientFrame::Send { client_msg_id, .. } = first.next_frame().await else {
-        panic!("expected a send");
-    };
+    let send = send_text(&client);
+    let client_msg_id = first.next_send().await;
     // Stored, but the gateway goes away before the ack.
     gateway.store_mine(1, &client_msg_id, "hello");
     first.close(close::GOING_AWAY, "shutting down");
 
     let mut second = gateway.session().await;
-    let ClientFrame::Send {
-        client_msg_id: again,
-        ..
-    } = second.next_frame().await
-    else {
-        panic!("expected the send again");
-    };
+    let again = second.next_send().await;
     assert_eq!(again, client_msg_id);
     second.push(ServerFrame::Ack {
         client_msg_id: again,
@@ -196,6 +183,16 @@ async fn an_unacked_send_goes_again_with_the_same_id_after_a_reconnect() {
     assert!(client.stats().resent >= 1);
 }
 
+/// Sends a text from `client` in a task of its own; the handle answers with the outcome.
+fn send_text(client: &Client) -> tokio::task::JoinHandle<Result<chat_client::Ack, ClientError>> {
+    let sender = client.clone();
+    tokio::spawn(async move {
+        sender
+            .send_text(ConversationKind::Direct, PEER, "hello")
+            .await
+    })
+}
+
 #[tokio::test]
 async fn unavailable_is_retried_and_other_errors_are_returned() {
     let mut gateway = FakeGateway::start().await;
@@ -203,34 +200,12 @@ async fn unavailable_is_retried_and_other_errors_are_returned() {
     let mut session = gateway.session().await;
     seqs_until(&mut events, resynced).await;
 
-    let sender = client.clone();
-    let send = tokio::spawn(async move {
-        let content = Content::Text { text: "x".into() };
-        sender.send(ConversationKind::Direct, PEER, content).await
-    });
-    let ClientFrame::Send { client_msg_id, .. } = session.next_frame().await else {
-        panic!("expected a send");
-    };
-    session.push(ServerFrame::Error {
-        code: "unavailable".into(),
-        message: "message service unreachable".into(),
-        client_msg_id: Some(client_msg_id.clone()),
-        retry_after_s: None,
-    });
-    let ClientFrame::Send {
-        client_msg_id: retry,
-        ..
-    } = session.next_frame().await
-    else {
-        panic!("expected the retry");
-    };
+    let send = send_text(&client);
+    let client_msg_id = session.next_send().await;
+    session.refuse(&client_msg_id, "unavailable", "message service unreachable");
+    let retry = session.next_send().await;
     assert_eq!(retry, client_msg_id);
-    session.push(ServerFrame::Error {
-        code: "forbidden".into(),
-        message: "not your friend".into(),
-        client_msg_id: Some(retry),
-        retry_after_s: None,
-    });
+    session.refuse(&retry, "forbidden", "not your friend");
     let error = send.await.unwrap().unwrap_err();
     assert_eq!(error.code(), Some("forbidden"));
 }
@@ -246,31 +221,13 @@ async fn an_unavailable_send_goes_again_while_frames_keep_arriving() {
     seqs_until(&mut events, resynced).await;
     let traffic = session.push_every(Duration::from_millis(20), ServerFrame::Pong);
 
-    let sender = client.clone();
-    tokio::spawn(async move {
-        let content = Content::Text { text: "x".into() };
-        sender.send(ConversationKind::Direct, PEER, content).await
-    });
-    let ClientFrame::Send { client_msg_id, .. } = session.next_frame().await else {
-        panic!("expected a send");
-    };
-    session.push(ServerFrame::Error {
-        code: "unavailable".into(),
-        message: "message service unreachable".into(),
-        client_msg_id: Some(client_msg_id.clone()),
-        retry_after_s: None,
-    });
+    let _send = send_text(&client);
+    let client_msg_id = session.next_send().await;
+    session.refuse(&client_msg_id, "unavailable", "message service unreachable");
     // The config's backoff waits 20-40 ms before a retry; well within a second.
-    let retry = tokio::time::timeout(Duration::from_secs(1), session.next_frame())
+    let retry = tokio::time::timeout(Duration::from_secs(1), session.next_send())
         .await
         .expect("the retry while frames keep arriving");
-    let ClientFrame::Send {
-        client_msg_id: retry,
-        ..
-    } = retry
-    else {
-        panic!("expected the retry, got {retry:?}");
-    };
     assert_eq!(retry, client_msg_id);
     traffic.abort();
 }

@@ -410,6 +410,24 @@ impl FakeSession {
         let _ = self.out.send(Out::Close(code, reason.to_owned()));
     }
 
+    /// Refuses the send `client_msg_id` with an error frame of `code`.
+    pub fn refuse(&self, client_msg_id: &str, code: &str, message: &str) {
+        self.push(ServerFrame::Error {
+            code: code.into(),
+            message: message.into(),
+            client_msg_id: Some(client_msg_id.into()),
+            retry_after_s: None,
+        });
+    }
+
+    /// The `client_msg_id` of the next frame, which must be a send.
+    pub async fn next_send(&mut self) -> String {
+        match self.next_frame().await {
+            ClientFrame::Send { client_msg_id, .. } => client_msg_id,
+            other => panic!("expected a send, got {other:?}"),
+        }
+    }
+
     /// The next frame the client sent, pings skipped.
     pub async fn next_frame(&mut self) -> ClientFrame {
         loop {
